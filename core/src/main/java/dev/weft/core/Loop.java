@@ -1,0 +1,402 @@
+package dev.weft.core;
+
+import dev.weft.core.internal.Carriers;
+import dev.weft.core.internal.Checks;
+import io.netty.channel.EventLoop;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One event-loop thread (a Netty {@link EventLoop}) and Weft's run queue on it. Work for one
+ * connection or one chain of operations stays on one loop, so code that stays on it needs no locks.
+ *
+ * <p>Thread rules: {@link #execute}, every operation-starting method and {@link #isLoopThread()}
+ * may be called from any thread. Listeners of this loop's operations run on {@link #thread()}.
+ *
+ * <p>As an {@link Executor}, a loop is also what carries loop-affine coroutines: their continuations
+ * are submitted here and run on the loop thread between other tasks.
+ */
+public final class Loop implements Executor {
+
+    /*
+     * Overview (maintainers): the run queue
+     *
+     * Two queues feed one drain task that runs on the Netty loop thread:
+     *  - `local`, an ArrayDeque touched only by code physically on the loop thread: the loop's own
+     *    platform thread, or a virtual thread the loop carries (bound through Carriers). No atomics.
+     *  - `remote`, a JCTools MPSC queue for every other thread. A burst of N remote submissions costs
+     *    one Netty execute() (one wake-up at most): `remoteScheduled` is CASed 0 -> 1 by the first
+     *    producer and reset by the drain before it polls, so no submission is ever stranded.
+     * The drain runs rounds: move what is in `remote` into `local`, then run `local` tasks, until both
+     * are empty or the time budget (DRAIN_BUDGET_NANOS, checked every 64 tasks) is spent. On budget
+     * exhaustion the drain re-arms itself through Netty's *scheduled* queue with zero delay, which
+     * Netty only looks at after it has polled I/O again: a task storm cannot starve sockets.
+     *
+     * Termination: after the Netty loop stopped, `terminated` is set and the closing thread sweeps
+     * both queues once; a producer that offered after reading `terminated == false` re-checks it
+     * after its offer and sweeps too (under `sweepLock`: off the loop, after close, never hot).
+     */
+
+    private static final Logger log = LoggerFactory.getLogger(Loop.class);
+
+    /** Tunable: how long one drain may run tasks before letting the loop poll I/O (nanoseconds). */
+    public static final String DRAIN_BUDGET_PROPERTY = "weft.loop.drainBudgetNanos";
+    static final long DRAIN_BUDGET_NANOS = Long.getLong(DRAIN_BUDGET_PROPERTY, 1_000_000L);
+
+    private final WeftRuntime runtime;
+    private final int index;
+    final EventLoop eventLoop;
+    private volatile Thread thread;
+
+    // Loop-confined run-queue state (see overview).
+    private final ArrayDeque<Runnable> local = new ArrayDeque<>(1024);
+    private boolean draining;
+    private boolean localScheduled;
+    private final Runnable drainTask = this::drain;
+    private final MessagePassingQueue.Consumer<Runnable> toLocal = local::offer;
+
+    // Cross-thread side.
+    private final MpscUnboundedXaddArrayQueue<Runnable> remote = new MpscUnboundedXaddArrayQueue<>(1024);
+    private volatile int remoteScheduled;
+    private volatile boolean terminated;
+    private final Object sweepLock = new Object();
+
+    // Pending registry: loop-confined intrusive list of ops completed from outside the run queues.
+    private Op<?> pendingHead;
+    private int pendingCount;
+
+    /** Loop-confined counters, read racily by meters. */
+    final LoopMetrics metrics = new LoopMetrics();
+
+    Loop(WeftRuntime runtime, int index, EventLoop eventLoop) {
+        this.runtime = runtime;
+        this.index = index;
+        this.eventLoop = eventLoop;
+    }
+
+    void bindThread(Thread t) {
+        this.thread = t;
+    }
+
+    /** The runtime this loop belongs to. */
+    public WeftRuntime runtime() {
+        return runtime;
+    }
+
+    /** This loop's index in {@link WeftRuntime#loops()}. */
+    public int index() {
+        return index;
+    }
+
+    /** The platform thread of this loop. */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** The Netty event loop underneath (for channels registered on this loop). */
+    public EventLoop eventLoop() {
+        return eventLoop;
+    }
+
+    /** Whether the current thread is this loop's own platform thread. */
+    public boolean isLoopThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    /**
+     * Whether the caller runs physically on this loop's thread: the loop thread itself, or a virtual
+     * thread that this loop carries. Such a caller may touch loop-confined state.
+     */
+    public boolean isCarrierThread() {
+        Thread t = Thread.currentThread();
+        return t == thread || (t.isVirtual() && Carriers.current() == this);
+    }
+
+    // ---------------------------------------------------------------- run queue
+
+    /**
+     * Runs a task on this loop, later (never inline). Safe from any thread; from the loop itself it
+     * costs one ArrayDeque offer. Tasks run in submission order per submitting thread.
+     * After the runtime closed and the loop stopped, the task runs on the calling thread.
+     */
+    @Override
+    public void execute(Runnable task) {
+        if (isCarrierThread()) {
+            local.offer(task);
+            if (!draining && !localScheduled) {
+                localScheduled = true;
+                eventLoop.execute(drainTask);
+            }
+        } else {
+            executeRemote(task);
+        }
+    }
+
+    private void executeRemote(Runnable task) {
+        if (terminated) {
+            runAfterTermination(task);
+            return;
+        }
+        remote.offer(task);
+        if (remoteScheduled == 0 && REMOTE_SCHEDULED.compareAndSet(this, 0, 1)) {
+            try {
+                eventLoop.execute(drainTask);
+            } catch (RejectedExecutionException stopped) {
+                // The Netty loop is gone: the sweep below or the closing thread's sweep runs it.
+            }
+        }
+        if (terminated) {
+            sweep();
+        }
+    }
+
+    private void drain() {
+        draining = true;
+        localScheduled = false;
+        remoteScheduled = 0; // before polling `remote`: a producer that misses this re-arms
+        final ArrayDeque<Runnable> q = local;
+        final LoopMetrics m = metrics;
+        long deadline = 0;
+        int ran = 0;
+        m.drains++;
+        try {
+            for (;;) {
+                int moved = remote.drain(toLocal, 4096);
+                m.remoteTasks += moved;
+                int n = q.size();
+                if (n == 0) {
+                    break;
+                }
+                for (int i = 0; i < n; i++) {
+                    Runnable t = q.poll();
+                    try {
+                        t.run();
+                    } catch (Throwable e) {
+                        taskFailed(t, e);
+                    }
+                    if ((++ran & 63) == 0) {
+                        long now = System.nanoTime();
+                        if (deadline == 0) {
+                            deadline = now + DRAIN_BUDGET_NANOS;
+                        } else if (now - deadline >= 0) {
+                            m.budgetExhaustions++;
+                            m.tasks += ran;
+                            ran = 0;
+                            yieldToIo();
+                            return;
+                        }
+                    }
+                }
+            }
+        } finally {
+            m.tasks += ran;
+            draining = false;
+        }
+    }
+
+    private void yieldToIo() {
+        localScheduled = true;
+        try {
+            eventLoop.schedule(drainTask, 0, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopped) {
+            localScheduled = false;
+        }
+    }
+
+    private void taskFailed(Runnable t, Throwable e) {
+        metrics.taskFailures++;
+        log.warn("task {} threw on loop {}; it had no caller to tell", t, index, e);
+    }
+
+    private void runAfterTermination(Runnable task) {
+        try {
+            if (task instanceof TaskOp<?> op) {
+                op.abort(runtime.closedException());
+            } else {
+                task.run();
+            }
+        } catch (Throwable e) {
+            log.warn("task {} threw while running after close of loop {}", task, index, e);
+        }
+    }
+
+    /** After the Netty loop stopped: run or fail whatever is left in the queues. */
+    void terminateAndSweep() {
+        terminated = true;
+        sweep();
+    }
+
+    private void sweep() {
+        synchronized (sweepLock) {
+            Runnable t;
+            while ((t = local.poll()) != null) {
+                runAfterTermination(t);
+            }
+            while ((t = remote.poll()) != null) {
+                runAfterTermination(t);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- pending registry
+
+    /** On the loop: tracks an op that close() must fail if it is still pending. */
+    void register(Op<?> op) {
+        assert isLoopThread();
+        if (op.isDone() || op.registered) {
+            return;
+        }
+        if (runtime.isClosed()) {
+            op.abort(runtime.closedException());
+            return;
+        }
+        op.registered = true;
+        op.nextPending = pendingHead;
+        if (pendingHead != null) {
+            pendingHead.prevPending = op;
+        }
+        pendingHead = op;
+        pendingCount++;
+    }
+
+    void unregister(Op<?> op) {
+        assert isLoopThread();
+        Op<?> p = op.prevPending;
+        Op<?> n = op.nextPending;
+        if (p != null) {
+            p.nextPending = n;
+        } else {
+            pendingHead = n;
+        }
+        if (n != null) {
+            n.prevPending = p;
+        }
+        op.prevPending = null;
+        op.nextPending = null;
+        op.registered = false;
+        pendingCount--;
+    }
+
+    /** A snapshot of this loop's counters (see {@link LoopStats} for how exact it is). */
+    public LoopStats stats() {
+        return LoopStats.of(this);
+    }
+
+    /** Number of registered pending operations (timers, offloads, promises, ...). Racy off the loop. */
+    public int pendingOperations() {
+        return pendingCount;
+    }
+
+    /** On the loop, during close: fails every registered op with "runtime closed". */
+    void failPending(RuntimeClosedException closed) {
+        assert isLoopThread();
+        while (pendingHead != null) {
+            pendingHead.abort(closed); // unregisters it (completion on the loop)
+        }
+    }
+
+    void listenerFailed(Object listener, Throwable t) {
+        if (isLoopThread()) {
+            metrics.listenerFailures++;
+        }
+        log.warn("listener {} threw on loop {}; the exception cannot reach anyone else", listener, index, t);
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    /**
+     * Runs {@code task} on this loop on a later turn and completes with its result.
+     * Cancelling before it runs means it never runs.
+     *
+     * @throws RuntimeClosedException if the runtime is closed
+     */
+    public <T> Op<T> submit(Callable<? extends T> task, OpListener<? super T> listener) {
+        Checks.notNull(task, "task");
+        runtime.ensureOpen();
+        TaskOp<T> op = new TaskOp<>(this, task, listener);
+        execute(op);
+        return op;
+    }
+
+    /**
+     * Completes with {@code null} after {@code delay} (a loop timer; zero means the next loop turn
+     * after I/O). Cancelling stops the timer: it never fires.
+     *
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws RuntimeClosedException if the runtime is closed
+     */
+    public Op<Void> delay(Duration delay, OpListener<? super Void> listener) {
+        return schedule(delay, null, listener);
+    }
+
+    /**
+     * Runs {@code task} on this loop after {@code delay} and completes with its result.
+     *
+     * @throws IllegalArgumentException if {@code delay} is negative
+     * @throws RuntimeClosedException if the runtime is closed
+     */
+    public <T> Op<T> schedule(Duration delay, Callable<? extends T> task, OpListener<? super T> listener) {
+        long nanos = Checks.saturatedNanos(Checks.notNegative(delay, "delay"));
+        runtime.ensureOpen();
+        TimerOp<T> op = new TimerOp<>(this, nanos, task, listener);
+        if (isLoopThread()) {
+            op.run();
+        } else {
+            execute(op);
+        }
+        return op;
+    }
+
+    /**
+     * Runs blocking {@code task} on the runtime's bounded worker pool and completes on this loop.
+     * A full pool fails the operation with {@link WorkerPoolFullException}; cancelling interrupts
+     * the task if it is running and drops it if it is not.
+     *
+     * @throws RuntimeClosedException if the runtime is closed
+     */
+    public <T> Op<T> offload(Callable<? extends T> task, OpListener<? super T> listener) {
+        Checks.notNull(task, "task");
+        runtime.ensureOpen();
+        OffloadOp<T> op = new OffloadOp<>(this, task, listener);
+        op.track();
+        runtime.offload(op);
+        return op;
+    }
+
+    /**
+     * A promise: an operation that the caller completes, for bridging any other source of
+     * completion into Weft. Tracked until complete, so close() fails it if it never is.
+     */
+    public <T> Promise<T> promise(OpListener<? super T> listener) {
+        runtime.ensureOpen();
+        Promise<T> p = new Promise<>(this, listener);
+        p.track();
+        return p;
+    }
+
+    @Override
+    public String toString() {
+        return "Loop[" + index + ", " + (thread == null ? "not started" : thread.getName()) + "]";
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle REMOTE_SCHEDULED;
+
+    static {
+        try {
+            REMOTE_SCHEDULED = MethodHandles.lookup().findVarHandle(Loop.class, "remoteScheduled", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

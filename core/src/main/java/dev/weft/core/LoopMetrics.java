@@ -1,0 +1,33 @@
+package dev.weft.core;
+
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Per-loop counters. Plain fields written only on the loop thread (cheap enough to leave on), read
+ * racily by meters and snapshots; the one counter that other threads bump is a LongAdder.
+ */
+final class LoopMetrics {
+    long tasks;
+    long drains;
+    long budgetExhaustions;
+    /** Tasks that arrived through the cross-thread queue: one cross-thread handoff each. */
+    long remoteTasks;
+    long succeeded;
+    long failed;
+    long cancelled;
+    long taskFailures;
+    long listenerFailures;
+    /** Completions that lost to an earlier one (ignored, never delivered twice). Any thread. */
+    final LongAdder lateCompletions = new LongAdder();
+
+    void completed(Throwable failure) {
+        if (failure == null) {
+            succeeded++;
+        } else if (failure instanceof CancellationException) {
+            cancelled++;
+        } else {
+            failed++;
+        }
+    }
+}

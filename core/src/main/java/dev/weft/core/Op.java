@@ -1,0 +1,326 @@
+package dev.weft.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+
+/**
+ * An operation in flight: Weft's one completion primitive. It ends exactly once, with a value, a
+ * failure, or a cancellation, and tells exactly one {@link OpListener} about it on its
+ * {@linkplain #loop() loop} thread. Every operation of every style is written against this class;
+ * the facades only adapt it to their idiom.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>The first of {@link #complete}, {@link #fail} and {@link #cancel} wins; later ones return
+ *       {@code false}, change nothing and are counted as late completions on the loop.</li>
+ *   <li>The listener runs exactly once, on the loop thread, whether it was attached before or after
+ *       completion and whichever thread completed the operation.</li>
+ *   <li>{@link #cancel()}, {@link #isDone()} and the result accessors may be called from any thread.</li>
+ * </ul>
+ *
+ * @param <T> the value type
+ */
+public abstract class Op<T> implements Cancellable {
+
+    /*
+     * Overview (maintainers)
+     *
+     * Result encoding: one volatile field. null = pending; NIL = completed with a null value;
+     * a Failure = failed (cancellation is a Failure holding a CancellationException); anything else
+     * is the value itself. The winning CAS from null decides the outcome; nothing else is ever
+     * written to `result` after that.
+     *
+     * Listener: one volatile field, null -> listener -> DELIVERED. Both the completer (after its
+     * result CAS) and a late attacher (after its listener CAS) try to move listener -> DELIVERED;
+     * the Dekker-style pair of volatile writes/reads guarantees at least one of them sees both the
+     * result and the listener, and the CAS guarantees at most one delivers. A facade that knows its
+     * listener up front passes it to the constructor (a plain write before the op is published), so
+     * the hot path costs two uncontended CASes and no allocation.
+     *
+     * Delivery thread: on the loop thread the listener runs inline. A completion from another
+     * thread (worker pool, user thread, another loop) is handed to the loop with one task, which
+     * also unlinks the op from the loop's pending registry. The registry (prevPending/nextPending,
+     * loop-confined) holds only ops whose completion comes from outside the loop's own queues
+     * (timers, offloads, promises, combinators, coroutines); close() fails everything in it.
+     * Task ops sitting in a run queue are not registered: close() drains the queues instead.
+     *
+     * Cancellation travels down a tree: onCancel() of a combinator cancels its children, so a
+     * future scope is just another parent op.
+     */
+
+    private static final Object NIL = new Object();
+    private static final Object DELIVERED = new Object();
+
+    /** A failed outcome. Cancellation is a Failure whose cause is a CancellationException. */
+    private record Failure(Throwable cause) {}
+
+    private volatile Object result;
+    private volatile Object listener;
+
+    /** The loop this op belongs to: where its listener runs. */
+    final Loop loop;
+
+    // Pending registry links: touched on the loop thread only (see Loop#register).
+    Op<?> prevPending;
+    Op<?> nextPending;
+    boolean registered;
+
+    /**
+     * @param loop the loop whose thread will run the listener
+     * @param listener the listener, or {@code null} to attach one later with {@link #onComplete}
+     */
+    protected Op(Loop loop, OpListener<? super T> listener) {
+        this.loop = java.util.Objects.requireNonNull(loop, "loop");
+        this.listener = listener;
+    }
+
+    /** The loop this operation belongs to; its listener runs on that loop's thread. */
+    public final Loop loop() {
+        return loop;
+    }
+
+    /**
+     * Attaches the one listener. If the operation has already completed, the listener is delivered
+     * right away (inline when called on the loop thread, else through the loop).
+     *
+     * @throws IllegalStateException if a listener was already attached
+     */
+    public final void onComplete(OpListener<? super T> l) {
+        java.util.Objects.requireNonNull(l, "listener");
+        if (!LISTENER.compareAndSet(this, null, l)) {
+            throw new IllegalStateException("this operation already has its listener: an Op tells exactly one"
+                    + " listener; to share an outcome, let that listener fan it out (or use a facade's combinators)");
+        }
+        if (result != null) {
+            tryDeliver();
+        }
+    }
+
+    /**
+     * Completes with a value.
+     *
+     * @return {@code true} if this call completed the operation
+     */
+    protected final boolean complete(T value) {
+        return settle(value == null ? NIL : value);
+    }
+
+    /**
+     * Completes with a failure.
+     *
+     * @return {@code true} if this call completed the operation
+     */
+    protected final boolean fail(Throwable failure) {
+        java.util.Objects.requireNonNull(failure, "failure");
+        return settle(new Failure(failure));
+    }
+
+    @Override
+    public final boolean cancel() {
+        if (settle(new Failure(new CancellationException("operation cancelled")))) {
+            onCancel();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Ends the operation with {@code cause} (used by close() and by start failures), releasing
+     * what it holds like a cancellation does.
+     */
+    final boolean abort(Throwable cause) {
+        if (settle(new Failure(cause))) {
+            onAbort();
+            return true;
+        }
+        return false;
+    }
+
+    /** Called once after {@link #abort} won; by default the same release as {@link #onCancel()}. */
+    protected void onAbort() {
+        onCancel();
+    }
+
+    /**
+     * Puts this operation in its loop's pending registry, so that {@link WeftRuntime#close()} fails it
+     * if it is still pending then. For operations whose completion comes from outside the loop's run
+     * queue (a timer, a worker, a peer, a user). Safe from any thread; leaves the registry by itself
+     * when it completes.
+     */
+    protected final void track() {
+        if (loop.isLoopThread()) {
+            loop.register(this);
+        } else {
+            loop.execute(new Register(this));
+        }
+    }
+
+    /**
+     * Called once, on the cancelling thread, after a cancellation won: release what the operation
+     * holds (stop a timer, interrupt a task, cancel children). Must be thread-safe and must not block.
+     */
+    protected void onCancel() {}
+
+    /** Whether the operation has completed, in any way. */
+    public final boolean isDone() {
+        return result != null;
+    }
+
+    /** Whether the operation completed by cancellation. */
+    public final boolean isCancelled() {
+        return result instanceof Failure f && f.cause instanceof CancellationException;
+    }
+
+    /** Whether the operation completed with a failure (including cancellation). */
+    public final boolean isFailed() {
+        return result instanceof Failure;
+    }
+
+    /**
+     * The value of a successfully completed operation.
+     *
+     * @throws IllegalStateException if it is still pending or did not succeed
+     */
+    @SuppressWarnings("unchecked")
+    public final T valueNow() {
+        Object r = result;
+        if (r == null) {
+            throw new IllegalStateException("operation is still pending");
+        }
+        if (r instanceof Failure f) {
+            throw new IllegalStateException("operation failed: " + f.cause, f.cause);
+        }
+        return r == NIL ? null : (T) r;
+    }
+
+    /** The failure of a completed operation, or {@code null} if it succeeded or is pending. */
+    public final Throwable failureNow() {
+        return result instanceof Failure f ? f.cause : null;
+    }
+
+    /**
+     * The value of a completed operation, or its failure thrown: unchecked exceptions and errors as
+     * they are, checked exceptions wrapped in a {@link CompletionException}.
+     *
+     * @throws IllegalStateException if it is still pending
+     */
+    @SuppressWarnings("unchecked")
+    public final T getOrThrow() {
+        Object r = result;
+        if (r instanceof Failure f) {
+            Throwable c = f.cause;
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error e) {
+                throw e;
+            }
+            throw new CompletionException(c);
+        }
+        if (r == null) {
+            throw new IllegalStateException("operation is still pending");
+        }
+        return r == NIL ? null : (T) r;
+    }
+
+    private boolean settle(Object r) {
+        if (!RESULT.compareAndSet(this, null, r)) {
+            loop.metrics.lateCompletions.increment();
+            return false;
+        }
+        if (loop.isLoopThread()) {
+            settledOnLoop();
+        } else {
+            loop.execute(new SettledElsewhere(this));
+        }
+        return true;
+    }
+
+    /** On the loop thread: leave the registry, count the outcome, deliver if a listener is there. */
+    final void settledOnLoop() {
+        if (registered) {
+            loop.unregister(this);
+        }
+        loop.metrics.completed(result instanceof Failure f ? f.cause : null);
+        tryDeliver();
+    }
+
+    @SuppressWarnings("unchecked")
+    private void tryDeliver() {
+        Object l = listener;
+        if (l == null || l == DELIVERED || !LISTENER.compareAndSet(this, l, DELIVERED)) {
+            return;
+        }
+        OpListener<? super T> ol = (OpListener<? super T>) l;
+        if (loop.isLoopThread()) {
+            deliver(ol);
+        } else {
+            loop.execute(() -> deliver(ol));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void deliver(OpListener<? super T> l) {
+        Object r = result;
+        try {
+            if (r instanceof Failure f) {
+                l.onComplete(null, f.cause);
+            } else {
+                l.onComplete(r == NIL ? null : (T) r, null);
+            }
+        } catch (Throwable t) {
+            loop.listenerFailed(l, t);
+        }
+    }
+
+    private static final class Register implements Runnable {
+        private final Op<?> op;
+
+        Register(Op<?> op) {
+            this.op = op;
+        }
+
+        @Override
+        public void run() {
+            op.loop.register(op);
+        }
+    }
+
+    /** Hands an off-loop completion to the loop (one small object, off the hot path). */
+    private static final class SettledElsewhere implements Runnable {
+        private final Op<?> op;
+
+        SettledElsewhere(Op<?> op) {
+            this.op = op;
+        }
+
+        @Override
+        public void run() {
+            op.settledOnLoop();
+        }
+    }
+
+    @Override
+    public String toString() {
+        Object r = result;
+        String state = r == null ? "pending" : r instanceof Failure f
+                ? (f.cause instanceof CancellationException ? "cancelled" : "failed: " + f.cause) : "done";
+        return getClass().getSimpleName() + "[" + state + "]";
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle RESULT;
+    private static final VarHandle LISTENER;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            RESULT = l.findVarHandle(Op.class, "result", Object.class);
+            LISTENER = l.findVarHandle(Op.class, "listener", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

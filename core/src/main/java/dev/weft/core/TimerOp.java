@@ -1,0 +1,64 @@
+package dev.weft.core;
+
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A loop timer. One object is both the start task (run once on the loop: register, arm the Netty
+ * timer) and the fire task (run by the Netty timer: run the optional task, complete).
+ */
+final class TimerOp<T> extends Op<T> implements Runnable {
+    private final long delayNanos;
+    /** Loop-confined. */
+    private Callable<? extends T> task;
+    private boolean armed;
+    /** Written on the loop when armed; read by a cancelling thread (Netty's cancel is thread-safe). */
+    private volatile ScheduledFuture<?> timer;
+
+    TimerOp(Loop loop, long delayNanos, Callable<? extends T> task, OpListener<? super T> listener) {
+        super(loop, listener);
+        this.delayNanos = delayNanos;
+        this.task = task;
+    }
+
+    @Override
+    public void run() {
+        if (!armed) {
+            armed = true;
+            loop.register(this);
+            if (!isDone()) {
+                timer = loop.eventLoop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+                if (isDone()) { // cancelled while arming
+                    timer.cancel(false);
+                }
+            }
+            return;
+        }
+        Callable<? extends T> t = task;
+        task = null;
+        if (isDone()) {
+            return;
+        }
+        if (t == null) {
+            complete(null);
+            return;
+        }
+        T value;
+        try {
+            value = t.call();
+        } catch (Throwable e) {
+            fail(e);
+            return;
+        }
+        complete(value);
+    }
+
+    @Override
+    protected void onCancel() {
+        ScheduledFuture<?> f = timer;
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+}

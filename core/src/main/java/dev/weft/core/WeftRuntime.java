@@ -1,0 +1,395 @@
+package dev.weft.core;
+
+import dev.weft.core.internal.Checks;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Weft runtime: a fixed set of event {@link Loop loops} on Netty, a bounded worker pool for
+ * blocking work, and optional Micrometer metrics. The three style facades (callbacks, futures,
+ * coroutines) are built on one runtime and can be used side by side on it.
+ *
+ * <pre>{@code
+ * try (WeftRuntime rt = WeftRuntime.builder().loops(2).build()) {
+ *     Loop loop = rt.loop();
+ *     loop.delay(Duration.ofMillis(10), (v, err) -> System.out.println("tick on " + Thread.currentThread()));
+ * }
+ * }</pre>
+ *
+ * <p>Thread rules: every method may be called from any thread, except {@link #close()}, which waits
+ * and so must not be called on a loop thread.
+ */
+public final class WeftRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WeftRuntime.class);
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    private final String name;
+    private final Transport transport;
+    private final MultiThreadIoEventLoopGroup group;
+    private final Loop[] loops;
+    private final List<Loop> loopList;
+    private final ThreadPoolExecutor workers;
+    private final int workerThreads;
+    private final int workerQueueCapacity;
+    private final Duration closeTimeout;
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
+    private final List<CloseParticipant> participants = new CopyOnWriteArrayList<>();
+    private final AtomicInteger nextLoop = new AtomicInteger();
+
+    private volatile boolean closed;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+
+    private WeftRuntime(Builder b) {
+        this.name = b.name != null ? b.name : "weft-" + IDS.incrementAndGet();
+        this.transport = resolve(b.transport);
+        this.closeTimeout = b.closeTimeout;
+        this.registry = b.registry;
+        IoHandlerFactory io = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        AtomicInteger loopThreads = new AtomicInteger();
+        this.group = new MultiThreadIoEventLoopGroup(b.loops,
+                (java.util.concurrent.ThreadFactory) r -> daemon(
+                        new FastThreadLocalThread(r, name + "-loop-" + loopThreads.getAndIncrement())), io);
+        this.loops = new Loop[b.loops];
+        Iterator<io.netty.util.concurrent.EventExecutor> it = group.iterator();
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = new Loop(this, i, (EventLoop) it.next());
+        }
+        this.loopList = List.of(loops);
+        for (Loop l : loops) {
+            try {
+                l.bindThread(l.eventLoop.submit(Thread::currentThread).get(10, TimeUnit.SECONDS));
+            } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                throw new IllegalStateException("event loop " + l.index() + " did not start", e);
+            }
+        }
+        this.workerThreads = b.workerThreads;
+        this.workerQueueCapacity = b.workerQueueCapacity;
+        AtomicInteger workerIds = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(workerQueueCapacity),
+                r -> daemon(new Thread(r, name + "-worker-" + workerIds.getAndIncrement())),
+                new ThreadPoolExecutor.AbortPolicy());
+        this.workers.allowCoreThreadTimeOut(true);
+        if (registry != null) {
+            registerMeters();
+        }
+        log.debug("{} started: {} loops on {}, {} workers (queue {})", name, loops.length, transport,
+                workerThreads, workerQueueCapacity);
+    }
+
+    private static Thread daemon(Thread t) {
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static Transport resolve(Transport wanted) {
+        switch (wanted) {
+            case NIO:
+                return Transport.NIO;
+            case EPOLL:
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalStateException("transport: EPOLL requested but Netty's native epoll is unavailable ("
+                            + Epoll.unavailabilityCause() + "); use Transport.AUTO or NIO");
+                }
+                return Transport.EPOLL;
+            default:
+                return Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO;
+        }
+    }
+
+    /** A builder with the defaults: one loop per core, AUTO transport, no metrics. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This runtime's name; its threads are named after it. */
+    public String name() {
+        return name;
+    }
+
+    /** The transport actually in use (AUTO resolved). */
+    public Transport transport() {
+        return transport;
+    }
+
+    /** The loops, in index order. */
+    public List<Loop> loops() {
+        return loopList;
+    }
+
+    /** The loop at {@code index}. */
+    public Loop loop(int index) {
+        return loops[index];
+    }
+
+    /**
+     * The loop to start work on: the caller's own loop when it runs on one (so a chain of operations
+     * stays on one thread), else the next one round-robin.
+     */
+    public Loop loop() {
+        Thread t = Thread.currentThread();
+        for (Loop l : loops) {
+            if (l.thread() == t) {
+                return l;
+            }
+        }
+        if (t.isVirtual()) {
+            Loop carried = dev.weft.core.internal.Carriers.current();
+            if (carried != null && carried.runtime() == this) {
+                return carried;
+            }
+        }
+        return loops[(nextLoop.getAndIncrement() & Integer.MAX_VALUE) % loops.length];
+    }
+
+    /** Whether the current thread is one of this runtime's loop threads (or a virtual thread one carries). */
+    public boolean isLoopThread() {
+        for (Loop l : loops) {
+            if (l.isCarrierThread()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The registry given to the builder, if any. */
+    public Optional<MeterRegistry> meterRegistry() {
+        return Optional.ofNullable(registry);
+    }
+
+    /** Whether {@link #close()} has begun. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** The sum of every loop's counters. */
+    public LoopStats stats() {
+        LoopStats s = loops[0].stats();
+        for (int i = 1; i < loops.length; i++) {
+            s = s.plus(loops[i].stats());
+        }
+        return s;
+    }
+
+    /** Registers something that must wind down before the loops stop (see {@link CloseParticipant}). */
+    public void addCloseParticipant(CloseParticipant p) {
+        participants.add(Checks.notNull(p, "participant"));
+    }
+
+    /** @throws RuntimeClosedException if {@link #close()} has begun */
+    public void ensureOpen() {
+        if (closed) {
+            throw closedException();
+        }
+    }
+
+    RuntimeClosedException closedException() {
+        return new RuntimeClosedException("runtime '" + name + "' is closed: no operation can start on it,"
+                + " and every operation pending at close() failed with this exception");
+    }
+
+    void offload(OffloadOp<?> op) {
+        try {
+            workers.execute(op);
+        } catch (RejectedExecutionException e) {
+            op.rejected(workers.isShutdown() ? closedException() : new WorkerPoolFullException(workerThreads, workerQueueCapacity));
+        }
+    }
+
+    /**
+     * Closes the runtime: new operations are refused with {@link RuntimeClosedException}; every
+     * pending operation fails with it exactly once (listeners run on their loops); close participants
+     * (such as a coroutine facade) get up to the close timeout to see their work end; then the loops
+     * and workers stop (running offloads are interrupted) and this call returns when their threads
+     * have ended. Idempotent: a second call waits for the first to finish.
+     *
+     * @throws IllegalBlockingCallException if called on a loop thread (it would wait for itself)
+     */
+    @Override
+    public void close() {
+        if (isLoopThread()) {
+            throw new IllegalBlockingCallException("WeftRuntime.close()");
+        }
+        if (!closing.compareAndSet(false, true)) {
+            awaitUninterruptibly(closedLatch);
+            return;
+        }
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
+        try {
+            closed = true;
+            RuntimeClosedException ex = closedException();
+            List<io.netty.util.concurrent.Future<?>> failed = new ArrayList<>();
+            for (Loop l : loops) {
+                failed.add(l.eventLoop.submit(() -> l.failPending(ex)));
+            }
+            for (io.netty.util.concurrent.Future<?> f : failed) {
+                f.awaitUninterruptibly(remaining(deadline), TimeUnit.NANOSECONDS);
+            }
+            for (CloseParticipant p : participants) {
+                try {
+                    if (!p.awaitQuiescence(Duration.ofNanos(remaining(deadline)))) {
+                        log.warn("{}: {} did not wind down within the close timeout {}", name, p, closeTimeout);
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            workers.shutdownNow();
+            group.shutdownGracefully(0, Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS)
+                    .awaitUninterruptibly(remaining(deadline) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+            for (Loop l : loops) {
+                l.terminateAndSweep();
+            }
+            try {
+                if (!workers.awaitTermination(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS)) {
+                    log.warn("{}: worker threads still running blocking tasks after close (they ignore interrupts)", name);
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            for (Meter m : meters) {
+                registry.remove(m);
+            }
+        } finally {
+            closedLatch.countDown();
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void registerMeters() {
+        for (Loop l : loops) {
+            Tags tags = Tags.of("runtime", name, "loop", Integer.toString(l.index()));
+            LoopMetrics m = l.metrics;
+            counter("weft.loop.tasks", "tasks run by the loop's run queue", tags, l, x -> m.tasks);
+            counter("weft.loop.drains", "drain passes over the run queue", tags, l, x -> m.drains);
+            counter("weft.loop.drain.budget.exhausted", "drains cut short to let I/O in", tags, l, x -> m.budgetExhaustions);
+            counter("weft.loop.handoffs", "tasks handed over from another thread", tags, l, x -> m.remoteTasks);
+            counter("weft.ops", "operations completed", tags.and("outcome", "success"), l, x -> m.succeeded);
+            counter("weft.ops", "operations completed", tags.and("outcome", "failure"), l, x -> m.failed);
+            counter("weft.ops", "operations completed", tags.and("outcome", "cancelled"), l, x -> m.cancelled);
+            counter("weft.ops.late", "completions ignored because the operation had already completed", tags, l,
+                    x -> m.lateCompletions.sum());
+            counter("weft.loop.task.failures", "tasks that threw with nobody to tell", tags, l, x -> m.taskFailures);
+            counter("weft.listener.failures", "listeners that threw", tags, l, x -> m.listenerFailures);
+            meters.add(Gauge.builder("weft.loop.pending.ops", l, Loop::pendingOperations)
+                    .description("operations pending in the loop's registry").tags(tags).register(registry));
+        }
+    }
+
+    private void counter(String meter, String description, Tags tags, Loop loop, ToDoubleFunction<Loop> f) {
+        meters.add(FunctionCounter.builder(meter, loop, f).description(description).tags(tags).register(registry));
+    }
+
+    @Override
+    public String toString() {
+        return "WeftRuntime[" + name + ", " + loops.length + " loops, " + transport + (closed ? ", closed]" : "]");
+    }
+
+    /** Options for a {@link WeftRuntime}; every setter checks its argument. */
+    public static final class Builder {
+        private int loops = Runtime.getRuntime().availableProcessors();
+        private Transport transport = Transport.AUTO;
+        private MeterRegistry registry;
+        private int workerThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private int workerQueueCapacity = 1024;
+        private Duration closeTimeout = Duration.ofSeconds(5);
+        private String name;
+
+        private Builder() {}
+
+        /** Number of event loops (default: available processors). */
+        public Builder loops(int loops) {
+            this.loops = Checks.positive(loops, "loops");
+            return this;
+        }
+
+        /** The I/O transport (default {@link Transport#AUTO}). */
+        public Builder transport(Transport transport) {
+            this.transport = Checks.notNull(transport, "transport");
+            return this;
+        }
+
+        /** Where to register Weft's meters (default: none). */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Checks.notNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * The worker pool for blocking work: {@code threads} threads and at most {@code queueCapacity}
+         * queued tasks; beyond that an offload fails with {@link WorkerPoolFullException}
+         * (default: max(4, 2 x cores) threads, 1024 queued).
+         */
+        public Builder workers(int threads, int queueCapacity) {
+            this.workerThreads = Checks.positive(threads, "threads");
+            this.workerQueueCapacity = Checks.positive(queueCapacity, "queueCapacity");
+            return this;
+        }
+
+        /** How long {@link WeftRuntime#close()} waits for work to wind down (default 5 s). */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = Checks.positive(timeout, "closeTimeout");
+            return this;
+        }
+
+        /** The name of the runtime and prefix of its threads (default {@code weft-N}). */
+        public Builder name(String name) {
+            this.name = Checks.notNull(name, "name");
+            return this;
+        }
+
+        /** Starts the loops and returns the running runtime. */
+        public WeftRuntime build() {
+            return new WeftRuntime(this);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.weft.core.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Argument checks shared by core and the facades, so every misuse reads the same way:
+ * {@code "delay: PT-0.005S (expected: >= 0)"}. Not API: may change without notice.
+ */
+public final class Checks {
+    private Checks() {}
+
+    public static <T> T notNull(T value, String name) {
+        return Objects.requireNonNull(value, () -> name + ": null (expected: non-null)");
+    }
+
+    public static Duration notNegative(Duration d, String name) {
+        notNull(d, name);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
+        }
+        return d;
+    }
+
+    public static Duration positive(Duration d, String name) {
+        notNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+        }
+        return d;
+    }
+
+    public static int positive(int v, String name) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + ": " + v + " (expected: > 0)");
+        }
+        return v;
+    }
+
+    public static long notNegative(long v, String name) {
+        if (v < 0) {
+            throw new IllegalArgumentException(name + ": " + v + " (expected: >= 0)");
+        }
+        return v;
+    }
+
+    /** A list with no null elements; the list itself is not copied. */
+    public static <T> List<T> noNulls(List<T> list, String name) {
+        notNull(list, name);
+        for (int i = 0, n = list.size(); i < n; i++) {
+            if (list.get(i) == null) {
+                throw new NullPointerException(name + "[" + i + "]: null (expected: non-null)");
+            }
+        }
+        return list;
+    }
+
+    /** Nanoseconds of a duration, saturated (a 300-year timer is as good as "never"). */
+    public static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.weft.coroutines;
+
+import dev.weft.core.Loop;
+import dev.weft.core.Op;
+import dev.weft.core.OpListener;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A running coroutine (a virtual thread started by {@link Coroutines}) and the operation that ends
+ * with its body's result. As an {@link Op} it can be awaited by another coroutine, combined, or given
+ * one listener; its outcome has exactly one consumer.
+ *
+ * <p>{@link #cancel()} cancels the operation the coroutine is suspended on (or the next one it
+ * suspends on): the suspending call throws {@link java.util.concurrent.CancellationException}, and
+ * every later suspending call of a cancelled coroutine throws it at once.
+ *
+ * @param <T> the body's result type
+ */
+public final class Coroutine<T> extends Op<T> {
+    final Coroutines owner;
+    /** Read by the body's thread only, after start. */
+    private Callable<? extends T> body;
+    /** The virtual thread; written before start. */
+    Thread thread;
+    /** The operation this coroutine waits on now; written by its own thread, read by a canceller. */
+    private volatile Op<?> suspendedOn;
+
+    /** Unparks this coroutine when the operation it awaits completes; one per coroutine. */
+    final OpListener<Object> resumer = (v, e) -> LockSupport.unpark(thread);
+
+    Coroutine(Coroutines owner, Loop loop, Callable<? extends T> body) {
+        super(loop, null);
+        this.owner = owner;
+        this.body = body;
+    }
+
+    void runBody() {
+        Callable<? extends T> b = body;
+        body = null;
+        T value;
+        try {
+            if (isDone()) {
+                return; // cancelled before it ran
+            }
+            value = b.call();
+        } catch (Throwable e) {
+            fail(e);
+            return;
+        }
+        complete(value);
+    }
+
+    /** Parks the coroutine's thread until {@code op} completes; returns its value or throws its failure. */
+    <R> R suspend(Op<R> op) {
+        if (isDone()) { // cancelled (or closed) already: do not wait for anything else
+            op.cancel();
+            return op.getOrThrow();
+        }
+        suspendedOn = op;
+        if (isDone()) {
+            op.cancel();
+        }
+        int parks = 0;
+        while (!op.isDone()) {
+            LockSupport.park(this);
+            parks++;
+            if (Thread.interrupted()) {
+                op.cancel();
+            }
+        }
+        suspendedOn = null;
+        owner.counted(this, parks);
+        return op.getOrThrow();
+    }
+
+    /** The thread carrying this coroutine's body. */
+    public Thread thread() {
+        return thread;
+    }
+
+    @Override
+    protected void onCancel() {
+        Op<?> s = suspendedOn;
+        if (s != null) {
+            s.cancel();
+        }
+    }
+
+    @Override
+    protected void onAbort() {
+        // close(): the operation it is suspended on is failed by close() itself, with "runtime closed",
+        // which is the error the body should see; nothing to cancel here.
+    }
+
+    void startTracking() {
+        track();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.weft.coroutines;
+
+/**
+ * Counters of one {@link Coroutines} facade.
+ *
+ * @param started coroutines started
+ * @param completed coroutines whose body ended (in any way)
+ * @param live coroutines started and not ended
+ * @param resumesOnLoop resumes after a suspension that ran on the coroutine's loop thread (verified
+ *     against the actual carrier, not assumed)
+ * @param resumesOffLoop resumes that ran on any other thread (a cross-thread handoff each)
+ * @param parks times a suspended coroutine parked (more than resumes when woken spuriously)
+ * @param yields {@link Coroutines#yieldNow()} calls
+ */
+public record CoroutineStats(long started, long completed, int live, long resumesOnLoop, long resumesOffLoop,
+        long parks, long yields) {
+
+    /** All resumes. */
+    public long resumes() {
+        return resumesOnLoop + resumesOffLoop;
+    }
+
+    /** This minus an earlier snapshot ({@code live}: this one's). */
+    public CoroutineStats minus(CoroutineStats b) {
+        return new CoroutineStats(started - b.started, completed - b.completed, live,
+                resumesOnLoop - b.resumesOnLoop, resumesOffLoop - b.resumesOffLoop, parks - b.parks, yields - b.yields);
+    }
+}

@@ -1,0 +1,441 @@
+package dev.weft.coroutines;
+
+import dev.weft.core.CloseParticipant;
+import dev.weft.core.IllegalBlockingCallException;
+import dev.weft.core.Loop;
+import dev.weft.core.Op;
+import dev.weft.core.OpListener;
+import dev.weft.core.Ops;
+import dev.weft.core.WeftRuntime;
+import dev.weft.core.internal.Carriers;
+import dev.weft.core.internal.Checks;
+import dev.weft.coroutines.internal.LoopCarriers;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Weft in coroutine style: code that reads sequentially, running on virtual threads. Suspending
+ * calls ({@link #delay}, {@link #submit}, {@link #await}, {@link #all}, ...) park the coroutine until
+ * the operation completes on its loop, then return its value or throw its failure.
+ *
+ * <pre>{@code
+ * Coroutines co = Coroutines.of(runtime);            // loop-affine when available
+ * Coroutine<Integer> c = co.launch(() -> {
+ *     int answer = co.submit(() -> 6 * 7);
+ *     co.delay(Duration.ofMillis(10));
+ *     return answer;
+ * });
+ * }</pre>
+ *
+ * <p>Failures: a suspending call throws the operation's failure, unchecked exceptions as they are and
+ * checked ones wrapped in {@link java.util.concurrent.CompletionException}; a cancelled coroutine's
+ * suspending calls throw {@link java.util.concurrent.CancellationException}. A suspending call made
+ * on a loop thread outside a coroutine throws {@link IllegalBlockingCallException} (it would
+ * deadlock); from any other thread outside a coroutine it simply blocks that thread.
+ *
+ * <p>Scheduler: see {@link CoroutineScheduler}. {@link #scheduler()} says which one is in effect.
+ */
+public final class Coroutines implements CloseParticipant {
+    private static final Logger log = LoggerFactory.getLogger(Coroutines.class);
+    private static final AtomicBoolean WARNED_FALLBACK = new AtomicBoolean();
+    private static final ThreadLocal<Coroutine<?>> CURRENT = new ThreadLocal<>();
+
+    private final WeftRuntime runtime;
+    private final CoroutineScheduler requested;
+    private final CoroutineScheduler scheduler;
+    private final String fallbackReason;
+    /** Per loop for LOOP_AFFINE; one shared factory for DEFAULT. */
+    private final ThreadFactory[] factories;
+    private final LoopCounters[] perLoop;
+
+    private final AtomicInteger live = new AtomicInteger();
+    private final LongAdder started = new LongAdder();
+    private final LongAdder completed = new LongAdder();
+    private final LongAdder resumesOffLoop = new LongAdder();
+    private final LongAdder parksOffLoop = new LongAdder();
+    private final LongAdder yields = new LongAdder();
+    private final Object quiescence = new Object();
+
+    /** Loop-confined counters of the coroutines one loop carries (LOOP_AFFINE only). */
+    private static final class LoopCounters {
+        long resumes;
+        long parks;
+    }
+
+    private Coroutines(WeftRuntime runtime, CoroutineScheduler requested) {
+        this.runtime = runtime;
+        this.requested = requested;
+        String why = null;
+        if (requested == CoroutineScheduler.LOOP_AFFINE && !LoopCarriers.available()) {
+            why = LoopCarriers.unavailableReason();
+            if (WARNED_FALLBACK.compareAndSet(false, true)) {
+                log.warn("Weft coroutines: LOOP_AFFINE scheduler unavailable, using DEFAULT (every resume hops"
+                        + " threads): {}", why);
+            }
+        }
+        this.fallbackReason = why;
+        this.scheduler = why == null ? requested : CoroutineScheduler.DEFAULT;
+        List<Loop> loops = runtime.loops();
+        if (scheduler == CoroutineScheduler.LOOP_AFFINE) {
+            factories = new ThreadFactory[loops.size()];
+            for (Loop l : loops) {
+                factories[l.index()] = LoopCarriers.factory(l, runtime.name() + "-co-" + l.index() + "-");
+            }
+        } else {
+            factories = new ThreadFactory[] {Thread.ofVirtual().name(runtime.name() + "-co-", 0).factory()};
+        }
+        perLoop = new LoopCounters[loops.size()];
+        for (int i = 0; i < perLoop.length; i++) {
+            perLoop[i] = new LoopCounters();
+        }
+        runtime.addCloseParticipant(this);
+        runtime.meterRegistry().ifPresent(this::registerMeters);
+    }
+
+    /** Coroutines on {@code runtime}, loop-affine when this JVM allows it (see {@link #scheduler()}). */
+    public static Coroutines of(WeftRuntime runtime) {
+        return of(runtime, CoroutineScheduler.LOOP_AFFINE);
+    }
+
+    /**
+     * Coroutines on {@code runtime} with the scheduler asked for; LOOP_AFFINE falls back to DEFAULT
+     * (one WARN log line per JVM) when the JVM does not allow it.
+     */
+    public static Coroutines of(WeftRuntime runtime, CoroutineScheduler scheduler) {
+        return new Coroutines(Checks.notNull(runtime, "runtime"), Checks.notNull(scheduler, "scheduler"));
+    }
+
+    /** The scheduler in effect. */
+    public CoroutineScheduler scheduler() {
+        return scheduler;
+    }
+
+    /** The scheduler asked for. */
+    public CoroutineScheduler requestedScheduler() {
+        return requested;
+    }
+
+    /** Why LOOP_AFFINE was asked for and not given, or {@code null}. */
+    public String fallbackReason() {
+        return fallbackReason;
+    }
+
+    /** Whether loop-carried coroutines are possible in this JVM (the flag is there, the JDK has the seam). */
+    public static boolean loopAffineAvailable() {
+        return LoopCarriers.available();
+    }
+
+    /** The runtime these coroutines run on. */
+    public WeftRuntime runtime() {
+        return runtime;
+    }
+
+    // ---------------------------------------------------------------- launching
+
+    /** Starts {@code body} as a coroutine on the caller's loop, or the next loop round-robin. */
+    public <T> Coroutine<T> launch(Callable<? extends T> body) {
+        return launch(homeLoop(), body);
+    }
+
+    /** Starts {@code body} as a coroutine whose operations run on {@code loop}. */
+    public <T> Coroutine<T> launch(Loop loop, Callable<? extends T> body) {
+        Checks.notNull(loop, "loop");
+        Checks.notNull(body, "body");
+        if (loop.runtime() != runtime) {
+            throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
+        }
+        runtime.ensureOpen();
+        Coroutine<T> c = new Coroutine<>(this, loop, body);
+        ThreadFactory f = factories.length == 1 && scheduler == CoroutineScheduler.DEFAULT
+                ? factories[0] : factories[loop.index()];
+        Thread t = f.newThread(() -> run(c));
+        c.thread = t;
+        live.incrementAndGet();
+        started.increment();
+        c.startTracking();
+        t.start();
+        return c;
+    }
+
+    private void run(Coroutine<?> c) {
+        CURRENT.set(c);
+        if (scheduler == CoroutineScheduler.LOOP_AFFINE) {
+            Carriers.bind(c.loop());
+        }
+        try {
+            c.runBody();
+        } finally {
+            completed.increment();
+            if (live.decrementAndGet() == 0) {
+                synchronized (quiescence) {
+                    quiescence.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** The coroutine running on the current thread, or {@code null}. */
+    public static Coroutine<?> current() {
+        return CURRENT.get();
+    }
+
+    // ---------------------------------------------------------------- suspending calls
+
+    /** Suspends for {@code delay} (a loop timer). */
+    public void delay(Duration delay) {
+        Checks.notNegative(delay, "delay");
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            c.suspend(c.loop().delay(delay, c.resumer));
+            return;
+        }
+        ThreadWaiter w = outside("Coroutines.delay()");
+        w.await(runtime.loop().delay(delay, w));
+    }
+
+    /** Runs {@code task} on the loop after {@code delay}; suspends until it has run. */
+    public <T> T schedule(Duration delay, Callable<? extends T> task) {
+        Checks.notNegative(delay, "delay");
+        Checks.notNull(task, "task");
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            return c.suspend(c.loop().schedule(delay, task, c.resumer));
+        }
+        ThreadWaiter w = outside("Coroutines.schedule()");
+        return w.await(runtime.loop().schedule(delay, task, w));
+    }
+
+    /** Runs {@code task} on the loop on a later turn; suspends until it has run. */
+    public <T> T submit(Callable<? extends T> task) {
+        Checks.notNull(task, "task");
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            return c.suspend(c.loop().<T>submit(task, c.resumer));
+        }
+        ThreadWaiter w = outside("Coroutines.submit()");
+        return w.await(runtime.loop().<T>submit(task, w));
+    }
+
+    /** Runs blocking {@code task} on the worker pool; suspends until it is done (the way out for blocking work). */
+    public <T> T offload(Callable<? extends T> task) {
+        Checks.notNull(task, "task");
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            return c.suspend(c.loop().<T>offload(task, c.resumer));
+        }
+        ThreadWaiter w = outside("Coroutines.offload()");
+        return w.await(runtime.loop().<T>offload(task, w));
+    }
+
+    /** Suspends until {@code op} completes (its one listener becomes this wait). */
+    public <T> T await(Op<T> op) {
+        Checks.notNull(op, "op");
+        Coroutine<?> c = CURRENT.get();
+        if (op.isDone()) {
+            if (c != null && c.isDone()) {
+                c.suspend(op); // a cancelled coroutine throws
+            }
+            return op.getOrThrow();
+        }
+        if (c != null) {
+            op.onComplete(c.resumer);
+            return c.suspend(op);
+        }
+        ThreadWaiter w = outside("Coroutines.await()");
+        op.onComplete(w);
+        return w.await(op);
+    }
+
+    /** Runs each body as a child coroutine; returns every value in input order, or throws the first failure (cancelling the rest). */
+    public <T> List<T> all(List<? extends Callable<? extends T>> bodies) {
+        Checks.noNulls(bodies, "bodies");
+        Coroutine<?> c = CURRENT.get();
+        ThreadWaiter w = c == null ? outside("Coroutines.all()") : null;
+        Loop loop = c != null ? c.loop() : runtime.loop();
+        List<Coroutine<T>> kids = launchAll(loop, bodies);
+        return finish(c, w, Ops.all(loop, kids, c != null ? c.resumer : w));
+    }
+
+    /** Runs each body as a child coroutine; returns the first value (cancelling the rest), or throws {@link dev.weft.core.AllFailedException}. */
+    public <T> T any(List<? extends Callable<? extends T>> bodies) {
+        Checks.noNulls(bodies, "bodies");
+        Coroutine<?> c = CURRENT.get();
+        ThreadWaiter w = c == null ? outside("Coroutines.any()") : null;
+        Loop loop = c != null ? c.loop() : runtime.loop();
+        List<Coroutine<T>> kids = launchAll(loop, bodies);
+        return finish(c, w, Ops.any(loop, kids, c != null ? c.resumer : w));
+    }
+
+    /**
+     * Runs each body as a child coroutine; returns or throws the first outcome and cancels the rest.
+     *
+     * @throws IllegalArgumentException for an empty list
+     */
+    public <T> T race(List<? extends Callable<? extends T>> bodies) {
+        Checks.noNulls(bodies, "bodies");
+        if (bodies.isEmpty()) {
+            throw new IllegalArgumentException("bodies: [] (expected: at least one operation to race)");
+        }
+        Coroutine<?> c = CURRENT.get();
+        ThreadWaiter w = c == null ? outside("Coroutines.race()") : null;
+        Loop loop = c != null ? c.loop() : runtime.loop();
+        List<Coroutine<T>> kids = launchAll(loop, bodies);
+        return finish(c, w, Ops.race(loop, kids, c != null ? c.resumer : w));
+    }
+
+    /**
+     * Runs {@code body} as a child coroutine; returns its value if it finishes within {@code timeout},
+     * else cancels it and throws {@link dev.weft.core.OperationTimeoutException}.
+     */
+    public <T> T withTimeout(Duration timeout, Callable<? extends T> body) {
+        Checks.notNegative(timeout, "timeout");
+        Checks.notNull(body, "body");
+        Coroutine<?> c = CURRENT.get();
+        ThreadWaiter w = c == null ? outside("Coroutines.withTimeout()") : null;
+        Loop loop = c != null ? c.loop() : runtime.loop();
+        Coroutine<T> kid = launch(loop, body);
+        return finish(c, w, Ops.timeout(loop, kid, timeout, c != null ? c.resumer : w));
+    }
+
+    /**
+     * Gives other coroutines on the same carrier a turn ({@link Thread#yield()}), counted. Yielding in
+     * a loop until something is done is the busy-yield pitfall: suspend on the operation instead.
+     */
+    public void yieldNow() {
+        yields.increment();
+        Thread.yield();
+    }
+
+    private <T> List<Coroutine<T>> launchAll(Loop loop, List<? extends Callable<? extends T>> bodies) {
+        List<Coroutine<T>> kids = new ArrayList<>(bodies.size());
+        for (Callable<? extends T> b : bodies) {
+            kids.add(launch(loop, b));
+        }
+        return kids;
+    }
+
+    private static <T> T finish(Coroutine<?> c, ThreadWaiter w, Op<T> op) {
+        return c != null ? c.suspend(op) : w.await(op);
+    }
+
+    private Loop homeLoop() {
+        Coroutine<?> c = CURRENT.get();
+        return c != null && c.loop().runtime() == runtime ? c.loop() : runtime.loop();
+    }
+
+    private ThreadWaiter outside(String what) {
+        if (runtime.isLoopThread()) {
+            throw new IllegalBlockingCallException(what);
+        }
+        return new ThreadWaiter(Thread.currentThread());
+    }
+
+    /** Called by a coroutine's own thread after each resume. */
+    void counted(Coroutine<?> c, int parks) {
+        Loop loop = c.loop();
+        if (scheduler == CoroutineScheduler.LOOP_AFFINE && LoopCarriers.currentCarrier() == loop.thread()) {
+            LoopCounters lc = perLoop[loop.index()];
+            lc.resumes++;
+            lc.parks += parks;
+        } else {
+            resumesOffLoop.increment();
+            parksOffLoop.add(parks);
+        }
+    }
+
+    /** A blocked platform thread waiting outside any coroutine. */
+    private static final class ThreadWaiter implements OpListener<Object> {
+        private final Thread thread;
+
+        ThreadWaiter(Thread thread) {
+            this.thread = thread;
+        }
+
+        @Override
+        public void onComplete(Object value, Throwable failure) {
+            LockSupport.unpark(thread);
+        }
+
+        <T> T await(Op<T> op) {
+            boolean interrupted = false;
+            while (!op.isDone()) {
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    op.cancel();
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return op.getOrThrow();
+        }
+    }
+
+    // ---------------------------------------------------------------- stats and close
+
+    /** A snapshot of this facade's counters (racy across threads, each value exact). */
+    public CoroutineStats stats() {
+        long onLoop = 0;
+        long parksOn = 0;
+        for (LoopCounters lc : perLoop) {
+            onLoop += lc.resumes;
+            parksOn += lc.parks;
+        }
+        return new CoroutineStats(started.sum(), completed.sum(), live.get(), onLoop, resumesOffLoop.sum(),
+                parksOn + parksOffLoop.sum(), yields.sum());
+    }
+
+    /** Coroutines started and not yet ended. */
+    public int liveCoroutines() {
+        return live.get();
+    }
+
+    @Override
+    public boolean awaitQuiescence(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (quiescence) {
+            while (live.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(quiescence, left);
+            }
+        }
+        return true;
+    }
+
+    private void registerMeters(MeterRegistry r) {
+        Tags tags = Tags.of("runtime", runtime.name(), "scheduler", scheduler.name().toLowerCase(),
+                "fallback", Boolean.toString(fallbackReason != null));
+        FunctionCounter.builder("weft.coroutines.started", this, x -> x.started.sum()).tags(tags).register(r);
+        FunctionCounter.builder("weft.coroutines.completed", this, x -> x.completed.sum()).tags(tags).register(r);
+        FunctionCounter.builder("weft.coroutines.resumes", this, x -> x.stats().resumesOnLoop())
+                .tags(tags.and("where", "on-loop")).register(r);
+        FunctionCounter.builder("weft.coroutines.resumes", this, x -> x.resumesOffLoop.sum())
+                .tags(tags.and("where", "off-loop")).register(r);
+        FunctionCounter.builder("weft.coroutines.parks", this, x -> x.stats().parks()).tags(tags).register(r);
+        FunctionCounter.builder("weft.coroutines.yields", this, x -> x.yields.sum()).tags(tags).register(r);
+        Gauge.builder("weft.coroutines.live", live, AtomicInteger::get).tags(tags).register(r);
+    }
+
+    @Override
+    public String toString() {
+        return "Coroutines[" + runtime.name() + ", " + scheduler + (fallbackReason != null ? " (fallback)" : "") + "]";
+    }
+}

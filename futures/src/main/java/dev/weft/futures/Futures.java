@@ -1,0 +1,176 @@
+package dev.weft.futures;
+
+import dev.weft.core.Loop;
+import dev.weft.core.Op;
+import dev.weft.core.Ops;
+import dev.weft.core.Promise;
+import dev.weft.core.WeftRuntime;
+import dev.weft.core.internal.Checks;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+
+/**
+ * Weft in {@link CompletableFuture} style. Each operation returns a {@link WeftFuture}: completed on
+ * the loop thread (dependents run there, not on the common pool), and cancelling it cancels the
+ * operation underneath.
+ *
+ * <pre>{@code
+ * Futures fu = Futures.of(runtime);
+ * fu.submit(() -> 6 * 7)
+ *   .thenCompose(answer -> fu.delay(Duration.ofMillis(10)).thenApply(v -> answer))
+ *   .thenAccept(System.out::println);
+ * }</pre>
+ *
+ * <p>Which loop, errors and threads: as for every facade. Bad arguments and a closed runtime throw
+ * right away; every other failure completes the future exceptionally.
+ */
+public final class Futures {
+    private final WeftRuntime runtime;
+    private final Loop fixedLoop;
+
+    private Futures(WeftRuntime runtime, Loop fixedLoop) {
+        this.runtime = runtime;
+        this.fixedLoop = fixedLoop;
+    }
+
+    /** Future-style operations on {@code runtime}. */
+    public static Futures of(WeftRuntime runtime) {
+        return new Futures(Checks.notNull(runtime, "runtime"), null);
+    }
+
+    /** The same operations, always started on {@code loop}. */
+    public Futures on(Loop loop) {
+        Checks.notNull(loop, "loop");
+        if (loop.runtime() != runtime) {
+            throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
+        }
+        return new Futures(runtime, loop);
+    }
+
+    /** The runtime these operations run on. */
+    public WeftRuntime runtime() {
+        return runtime;
+    }
+
+    private Loop loop() {
+        return fixedLoop != null ? fixedLoop : runtime.loop();
+    }
+
+    /** Completes with {@code null} after {@code delay}. */
+    public WeftFuture<Void> delay(Duration delay) {
+        Checks.notNegative(delay, "delay");
+        Loop loop = loop();
+        WeftFuture<Void> f = new WeftFuture<>(loop);
+        f.bind(loop.delay(delay, f));
+        return f;
+    }
+
+    /** Runs {@code task} on the loop after {@code delay}. */
+    public <T> WeftFuture<T> schedule(Duration delay, Callable<? extends T> task) {
+        Checks.notNegative(delay, "delay");
+        Checks.notNull(task, "task");
+        Loop loop = loop();
+        WeftFuture<T> f = new WeftFuture<>(loop);
+        f.bind(loop.schedule(delay, task, f));
+        return f;
+    }
+
+    /** Runs {@code task} on the loop on a later turn. */
+    public <T> WeftFuture<T> submit(Callable<? extends T> task) {
+        Checks.notNull(task, "task");
+        Loop loop = loop();
+        WeftFuture<T> f = new WeftFuture<>(loop);
+        f.bind(loop.submit(task, f));
+        return f;
+    }
+
+    /** Runs blocking {@code task} on the worker pool; completes on the loop. */
+    public <T> WeftFuture<T> offload(Callable<? extends T> task) {
+        Checks.notNull(task, "task");
+        Loop loop = loop();
+        WeftFuture<T> f = new WeftFuture<>(loop);
+        f.bind(loop.offload(task, f));
+        return f;
+    }
+
+    /** A future of a core operation (the op's one listener becomes the future). */
+    public <T> WeftFuture<T> from(Op<T> op) {
+        Checks.notNull(op, "op");
+        WeftFuture<T> f = new WeftFuture<>(op.loop());
+        f.bind(op);
+        op.onComplete(f);
+        return f;
+    }
+
+    /** Every value in input order, or the first failure (cancelling the rest). */
+    public <T> WeftFuture<List<T>> all(List<? extends CompletionStage<? extends T>> stages) {
+        Loop loop = loop();
+        WeftFuture<List<T>> f = new WeftFuture<>(loop);
+        f.bind(Ops.all(loop, bridge(loop, stages), f));
+        return f;
+    }
+
+    /** The first value (cancelling the rest), or {@link dev.weft.core.AllFailedException}. */
+    public <T> WeftFuture<T> any(List<? extends CompletionStage<? extends T>> stages) {
+        Loop loop = loop();
+        WeftFuture<T> f = new WeftFuture<>(loop);
+        f.bind(Ops.any(loop, bridge(loop, stages), f));
+        return f;
+    }
+
+    /**
+     * The first outcome, value or failure; the rest are cancelled.
+     *
+     * @throws IllegalArgumentException for an empty list
+     */
+    public <T> WeftFuture<T> race(List<? extends CompletionStage<? extends T>> stages) {
+        Checks.noNulls(stages, "stages");
+        if (stages.isEmpty()) {
+            throw new IllegalArgumentException("stages: [] (expected: at least one operation to race)");
+        }
+        Loop loop = loop();
+        WeftFuture<T> f = new WeftFuture<>(loop);
+        f.bind(Ops.race(loop, bridge(loop, stages), f));
+        return f;
+    }
+
+    /** Completes like {@code stage} within {@code timeout}, else cancels it and fails with a timeout. */
+    public <T> WeftFuture<T> timeout(CompletionStage<? extends T> stage, Duration timeout) {
+        Checks.notNull(stage, "stage");
+        Checks.notNegative(timeout, "timeout");
+        Loop loop = loop();
+        WeftFuture<T> f = new WeftFuture<>(loop);
+        f.bind(Ops.timeout(loop, bridge(loop, stage), timeout, f));
+        return f;
+    }
+
+    private static <T> List<Op<T>> bridge(Loop loop, List<? extends CompletionStage<? extends T>> stages) {
+        Checks.noNulls(stages, "stages");
+        List<Op<T>> ops = new ArrayList<>(stages.size());
+        for (CompletionStage<? extends T> s : stages) {
+            ops.add(bridge(loop, s));
+        }
+        return ops;
+    }
+
+    /** A promise that follows a stage; cancelling the promise cancels the stage (when it can). */
+    private static <T> Op<T> bridge(Loop loop, CompletionStage<? extends T> stage) {
+        Promise<T> p = loop.promise(null);
+        stage.whenComplete((v, e) -> {
+            if (e == null) {
+                p.succeed(v);
+            } else {
+                p.failWith(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            }
+        });
+        if (stage instanceof Future<?> fut) {
+            p.whenCancelled(() -> fut.cancel(true));
+        }
+        return p;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.weft.futures;
+
+import dev.weft.core.IllegalBlockingCallException;
+import dev.weft.core.Loop;
+import dev.weft.core.Op;
+import dev.weft.core.OpListener;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A {@link CompletableFuture} bound to a Weft loop and, usually, to the operation behind it.
+ *
+ * <ul>
+ *   <li>It is completed on the loop thread, so non-async dependents ({@code thenApply},
+ *       {@code thenCompose}, ...) run on the loop; the {@code ...Async} variants without an executor
+ *       also run on the loop (its {@link #defaultExecutor()}), never on the common pool.</li>
+ *   <li>{@link #cancel(boolean)} cancels the operation underneath (a timer stops, an offload is
+ *       interrupted), and this future completes cancelled right away, as {@code CompletableFuture}
+ *       promises; its dependents then run on the cancelling thread.</li>
+ *   <li>{@link #join()} and {@link #get()} on a loop thread while not done throw
+ *       {@link IllegalBlockingCallException} instead of deadlocking the loop.</li>
+ * </ul>
+ *
+ * @param <T> the value type
+ */
+public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T> {
+    private final Loop loop;
+    /** The operation behind this future; set once before the future is published. */
+    private Op<?> op;
+
+    WeftFuture(Loop loop) {
+        this.loop = loop;
+    }
+
+    void bind(Op<?> op) {
+        this.op = op;
+    }
+
+    /** The loop this future completes on. */
+    public Loop loop() {
+        return loop;
+    }
+
+    /** Core's completion: completes this future, on the loop thread. */
+    @Override
+    public void onComplete(T value, Throwable failure) {
+        if (failure == null) {
+            complete(value);
+        } else {
+            completeExceptionally(failure);
+        }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        Op<?> o = op;
+        if (o != null) {
+            o.cancel();
+        }
+        return super.cancel(mayInterruptIfRunning);
+    }
+
+    @Override
+    public Executor defaultExecutor() {
+        return loop;
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+        return new WeftFuture<>(loop);
+    }
+
+    @Override
+    public T join() {
+        checkNotOnLoop("WeftFuture.join()");
+        return super.join();
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+        checkNotOnLoop("WeftFuture.get()");
+        return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        checkNotOnLoop("WeftFuture.get(timeout)");
+        return super.get(timeout, unit);
+    }
+
+    private void checkNotOnLoop(String what) {
+        if (!isDone() && loop.runtime().isLoopThread()) {
+            throw new IllegalBlockingCallException(what);
+        }
+    }
+}
