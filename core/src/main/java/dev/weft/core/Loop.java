@@ -270,7 +270,7 @@ public final class Loop implements Executor {
     }
 
     void unregister(Op<?> op) {
-        assert isLoopThread();
+        assert isLoopThread() || terminated;
         Op<?> p = op.prevPending;
         Op<?> n = op.nextPending;
         if (p != null) {
@@ -301,7 +301,12 @@ public final class Loop implements Executor {
     void failPending(RuntimeClosedException closed) {
         assert isLoopThread();
         while (pendingHead != null) {
-            pendingHead.abort(closed); // unregisters it (completion on the loop)
+            Op<?> head = pendingHead;
+            // abort() completes it here on the loop, which unregisters it; an op that had already
+            // completed elsewhere (its hand-over task still queued) is unregistered by us.
+            if (!head.abort(closed) && head == pendingHead && head.registered) {
+                unregister(head);
+            }
         }
     }
 

@@ -163,6 +163,11 @@ public abstract class Op<T> implements Cancellable {
      */
     protected void onCancel() {}
 
+    /** Whether its one listener has been attached (it may or may not have been told yet). */
+    public final boolean hasListener() {
+        return listener != null;
+    }
+
     /** Whether the operation has completed, in any way. */
     public final boolean isDone() {
         return result != null;

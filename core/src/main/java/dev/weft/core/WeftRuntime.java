@@ -202,6 +202,11 @@ public final class WeftRuntime implements AutoCloseable {
         return s;
     }
 
+    /** Offloaded tasks waiting in the worker queue (not yet running). */
+    public int queuedOffloads() {
+        return workers.getQueue().size();
+    }
+
     /** Registers something that must wind down before the loops stop (see {@link CloseParticipant}). */
     public void addCloseParticipant(CloseParticipant p) {
         participants.add(Checks.notNull(p, "participant"));
@@ -269,6 +274,7 @@ public final class WeftRuntime implements AutoCloseable {
             group.shutdownGracefully(0, Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS)
                     .awaitUninterruptibly(remaining(deadline) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             for (Loop l : loops) {
+                joinQuietly(l.thread(), remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
                 l.terminateAndSweep();
             }
             try {
@@ -288,6 +294,14 @@ public final class WeftRuntime implements AutoCloseable {
 
     private static long remaining(long deadline) {
         return Math.max(0, deadline - System.nanoTime());
+    }
+
+    private static void joinQuietly(Thread t, long nanos) {
+        try {
+            t.join(Duration.ofNanos(Math.max(1, nanos)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

@@ -1,0 +1,115 @@
+package dev.weft.callbacks;
+
+import dev.weft.conformance.ConformanceSuite;
+import dev.weft.conformance.Outcome;
+import dev.weft.conformance.Src;
+import dev.weft.conformance.StyleDriver;
+import dev.weft.core.Op;
+import dev.weft.core.WeftRuntime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** The conformance suite, in callback style. */
+class CallbacksConformanceTest extends ConformanceSuite {
+
+    @Override
+    protected StyleDriver driver(WeftRuntime runtime) {
+        return new Driver(Callbacks.of(runtime));
+    }
+
+    static final class Driver implements StyleDriver {
+        private final Callbacks cb;
+
+        Driver(Callbacks cb) {
+            this.cb = cb;
+        }
+
+        @Override
+        public String name() {
+            return "callbacks";
+        }
+
+        @Override
+        public boolean callsRunInCoroutine() {
+            return false;
+        }
+
+        @Override
+        public <T> Outcome<T> submit(Callable<T> task) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.submit(task, o::deliver));
+        }
+
+        @Override
+        public Outcome<Void> delay(Duration delay) {
+            Outcome<Void> o = new Outcome<>();
+            return o.handle(cb.delay(delay, o::deliver));
+        }
+
+        @Override
+        public <T> Outcome<T> schedule(Duration delay, Callable<T> task) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.schedule(delay, task, o::deliver));
+        }
+
+        @Override
+        public <T> Outcome<T> offload(Callable<T> task) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.offload(task, o::deliver));
+        }
+
+        @Override
+        public <T> Outcome<T> await(Op<T> op) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.await(op, o::deliver));
+        }
+
+        @Override
+        public <T> Outcome<List<T>> all(List<Src<T>> sources) {
+            Outcome<List<T>> o = new Outcome<>();
+            return o.handle(cb.all(steps(sources), o::deliver));
+        }
+
+        @Override
+        public <T> Outcome<T> any(List<Src<T>> sources) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.any(steps(sources), o::deliver));
+        }
+
+        @Override
+        public <T> Outcome<T> race(List<Src<T>> sources) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.race(steps(sources), o::deliver));
+        }
+
+        @Override
+        public <T> Outcome<T> timeout(Src<T> source, Duration timeout) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.timeout(timeout, step(source), o::deliver));
+        }
+
+        private <T> List<AsyncStep<T>> steps(List<Src<T>> sources) {
+            List<AsyncStep<T>> steps = new ArrayList<>();
+            for (Src<T> s : sources) {
+                steps.add(step(s));
+            }
+            return steps;
+        }
+
+        private <T> AsyncStep<T> step(Src<T> s) {
+            return s.isOp() ? c -> cb.await(s.op(), c) : c -> cb.schedule(s.after(), s.task(), c);
+        }
+
+        @Override
+        public boolean waitHere() {
+            return false; // callback style has no waiting call: there is nothing that could deadlock
+        }
+
+        @Override
+        public int liveThreads() {
+            return 0;
+        }
+    }
+}

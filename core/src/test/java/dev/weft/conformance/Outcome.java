@@ -1,0 +1,104 @@
+package dev.weft.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.weft.core.Cancellable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the test sees of one operation in any style: how many times it was delivered, on which
+ * thread, and with what. Waits are bounded ({@link #WAIT_SECONDS}).
+ */
+public final class Outcome<T> {
+    public static final long WAIT_SECONDS = 20;
+
+    /** value or failure, held without CompletableFuture's own interpretation of cancellation. */
+    private record Result<T>(T value, Throwable failure) {}
+
+    private final CompletableFuture<Result<T>> first = new CompletableFuture<>();
+    private final AtomicInteger deliveries = new AtomicInteger();
+    private volatile Thread deliveredOn;
+    private volatile Cancellable handle;
+
+    /** The style's handle, for cancellation. */
+    public Outcome<T> handle(Cancellable h) {
+        this.handle = h;
+        return this;
+    }
+
+    /** Called by the style's completion (callback, dependent stage, coroutine listener). */
+    public void deliver(T value, Throwable failure) {
+        if (deliveries.incrementAndGet() == 1) {
+            deliveredOn = Thread.currentThread();
+            first.complete(new Result<>(value, failure == null ? null : unwrap(failure)));
+        }
+    }
+
+    public static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    public boolean cancel() {
+        return handle.cancel();
+    }
+
+    public int deliveries() {
+        return deliveries.get();
+    }
+
+    public Thread deliveredOn() {
+        return deliveredOn;
+    }
+
+    public boolean isDelivered() {
+        return first.isDone();
+    }
+
+    /** The value, waiting at most {@link #WAIT_SECONDS}; fails the test on failure or timeout. */
+    public T value() {
+        Result<T> r = result();
+        if (r.failure != null) {
+            throw new AssertionError("expected a value, got failure " + r.failure, r.failure);
+        }
+        return r.value;
+    }
+
+    private Result<T> result() {
+        try {
+            return first.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError(e);
+        } catch (TimeoutException e) {
+            throw new AssertionError("operation not delivered within " + WAIT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The failure, unwrapped, waiting at most {@link #WAIT_SECONDS}; fails the test on success or timeout. */
+    public Throwable failure() {
+        Result<T> r = result();
+        if (r.failure == null) {
+            return fail("expected a failure, got value " + r.value);
+        }
+        return r.failure;
+    }
+
+    /** Waits for the outcome either way. */
+    public void settle() {
+        result();
+    }
+
+    public void assertDeliveredOnce() {
+        assertEquals(1, deliveries.get(), "deliveries");
+    }
+}

@@ -1,0 +1,51 @@
+package dev.weft.conformance;
+
+import dev.weft.core.Op;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * One style's way of doing each operation of the contract. Each facade's test module implements
+ * this once; {@link ConformanceSuite} runs the same behaviour against every implementation.
+ *
+ * <p>Every method starts the operation the way a user of that style would and returns what the test
+ * observes. A coroutine style makes each call inside a coroutine it launches; an exception thrown by
+ * the call then fails that coroutine (see {@link #callsRunInCoroutine()}).
+ */
+public interface StyleDriver {
+
+    /** The style's name, as reports show it. */
+    String name();
+
+    /** Whether calls are made inside a coroutine (so argument errors arrive as the coroutine's failure). */
+    boolean callsRunInCoroutine();
+
+    <T> Outcome<T> submit(Callable<T> task);
+
+    Outcome<Void> delay(Duration delay);
+
+    <T> Outcome<T> schedule(Duration delay, Callable<T> task);
+
+    <T> Outcome<T> offload(Callable<T> task);
+
+    <T> Outcome<T> await(Op<T> op);
+
+    <T> Outcome<List<T>> all(List<Src<T>> sources);
+
+    <T> Outcome<T> any(List<Src<T>> sources);
+
+    <T> Outcome<T> race(List<Src<T>> sources);
+
+    <T> Outcome<T> timeout(Src<T> source, Duration timeout);
+
+    /**
+     * Makes this style's waiting call (a blocking join, a suspending call) on the current thread,
+     * for an operation that takes a while. Returns normally if it waited; returns {@code false}
+     * without doing anything if the style has no waiting call.
+     */
+    boolean waitHere() throws Exception;
+
+    /** Threads of this style still running (live coroutines); 0 for styles that start none. */
+    int liveThreads();
+}

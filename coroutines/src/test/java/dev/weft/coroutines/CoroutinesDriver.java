@@ -1,0 +1,107 @@
+package dev.weft.coroutines;
+
+import dev.weft.conformance.Outcome;
+import dev.weft.conformance.Src;
+import dev.weft.conformance.StyleDriver;
+import dev.weft.core.Op;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Coroutine style: every call is made inside a coroutine; the outcome is the coroutine's. */
+final class CoroutinesDriver implements StyleDriver {
+    private final Coroutines co;
+
+    CoroutinesDriver(Coroutines co) {
+        this.co = co;
+    }
+
+    private <T> Outcome<T> inCoroutine(Callable<T> body) {
+        Outcome<T> o = new Outcome<>();
+        Coroutine<T> c = co.launch(body);
+        c.onComplete(o::deliver);
+        return o.handle(c);
+    }
+
+    @Override
+    public String name() {
+        return "coroutines-" + co.scheduler().name().toLowerCase();
+    }
+
+    @Override
+    public boolean callsRunInCoroutine() {
+        return true;
+    }
+
+    @Override
+    public <T> Outcome<T> submit(Callable<T> task) {
+        return inCoroutine(() -> co.submit(task));
+    }
+
+    @Override
+    public Outcome<Void> delay(Duration delay) {
+        return inCoroutine(() -> {
+            co.delay(delay);
+            return null;
+        });
+    }
+
+    @Override
+    public <T> Outcome<T> schedule(Duration delay, Callable<T> task) {
+        return inCoroutine(() -> co.schedule(delay, task));
+    }
+
+    @Override
+    public <T> Outcome<T> offload(Callable<T> task) {
+        return inCoroutine(() -> co.offload(task));
+    }
+
+    @Override
+    public <T> Outcome<T> await(Op<T> op) {
+        return inCoroutine(() -> co.await(op));
+    }
+
+    @Override
+    public <T> Outcome<List<T>> all(List<Src<T>> sources) {
+        return inCoroutine(() -> co.all(bodies(sources)));
+    }
+
+    @Override
+    public <T> Outcome<T> any(List<Src<T>> sources) {
+        return inCoroutine(() -> co.any(bodies(sources)));
+    }
+
+    @Override
+    public <T> Outcome<T> race(List<Src<T>> sources) {
+        return inCoroutine(() -> co.race(bodies(sources)));
+    }
+
+    @Override
+    public <T> Outcome<T> timeout(Src<T> source, Duration timeout) {
+        return inCoroutine(() -> co.withTimeout(timeout, body(source)));
+    }
+
+    private <T> List<Callable<T>> bodies(List<Src<T>> sources) {
+        List<Callable<T>> out = new ArrayList<>();
+        for (Src<T> s : sources) {
+            out.add(body(s));
+        }
+        return out;
+    }
+
+    private <T> Callable<T> body(Src<T> s) {
+        return s.isOp() ? () -> co.await(s.op()) : () -> co.schedule(s.after(), s.task());
+    }
+
+    @Override
+    public boolean waitHere() {
+        co.delay(Duration.ofMillis(100));
+        return true;
+    }
+
+    @Override
+    public int liveThreads() {
+        return co.liveCoroutines();
+    }
+}

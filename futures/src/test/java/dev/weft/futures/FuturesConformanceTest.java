@@ -1,0 +1,117 @@
+package dev.weft.futures;
+
+import dev.weft.conformance.ConformanceSuite;
+import dev.weft.conformance.Outcome;
+import dev.weft.conformance.Src;
+import dev.weft.conformance.StyleDriver;
+import dev.weft.core.Op;
+import dev.weft.core.WeftRuntime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+
+/** The conformance suite, in CompletableFuture style. */
+class FuturesConformanceTest extends ConformanceSuite {
+
+    @Override
+    protected StyleDriver driver(WeftRuntime runtime) {
+        return new Driver(Futures.of(runtime));
+    }
+
+    static final class Driver implements StyleDriver {
+        private final Futures fu;
+
+        Driver(Futures fu) {
+            this.fu = fu;
+        }
+
+        private static <T> Outcome<T> observe(WeftFuture<T> f) {
+            Outcome<T> o = new Outcome<>();
+            o.handle(() -> f.cancel(true));
+            // The async variant: a plain dependent attached after completion would run on the
+            // attaching thread (CompletableFuture's rule); the ...Async ones run on the loop.
+            f.whenCompleteAsync(o::deliver);
+            return o;
+        }
+
+        @Override
+        public String name() {
+            return "futures";
+        }
+
+        @Override
+        public boolean callsRunInCoroutine() {
+            return false;
+        }
+
+        @Override
+        public <T> Outcome<T> submit(Callable<T> task) {
+            return observe(fu.submit(task));
+        }
+
+        @Override
+        public Outcome<Void> delay(Duration delay) {
+            return observe(fu.delay(delay));
+        }
+
+        @Override
+        public <T> Outcome<T> schedule(Duration delay, Callable<T> task) {
+            return observe(fu.schedule(delay, task));
+        }
+
+        @Override
+        public <T> Outcome<T> offload(Callable<T> task) {
+            return observe(fu.offload(task));
+        }
+
+        @Override
+        public <T> Outcome<T> await(Op<T> op) {
+            return observe(fu.from(op));
+        }
+
+        @Override
+        public <T> Outcome<List<T>> all(List<Src<T>> sources) {
+            return observe(fu.all(stages(sources)));
+        }
+
+        @Override
+        public <T> Outcome<T> any(List<Src<T>> sources) {
+            return observe(fu.any(stages(sources)));
+        }
+
+        @Override
+        public <T> Outcome<T> race(List<Src<T>> sources) {
+            return observe(fu.race(stages(sources)));
+        }
+
+        @Override
+        public <T> Outcome<T> timeout(Src<T> source, Duration timeout) {
+            return observe(fu.timeout(stage(source), timeout));
+        }
+
+        private <T> List<CompletionStage<T>> stages(List<Src<T>> sources) {
+            List<CompletionStage<T>> out = new ArrayList<>();
+            for (Src<T> s : sources) {
+                out.add(stage(s));
+            }
+            return out;
+        }
+
+        private <T> CompletionStage<T> stage(Src<T> s) {
+            return s.isOp() ? fu.from(s.op()) : fu.schedule(s.after(), s.task());
+        }
+
+        @Override
+        public boolean waitHere() {
+            fu.delay(Duration.ofMillis(100)).join();
+            return true;
+        }
+
+        @Override
+        public int liveThreads() {
+            return 0;
+        }
+    }
+}
