@@ -1,0 +1,134 @@
+package dev.weft.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The run queue: every task once, per-producer order, and no starvation of timers and I/O. */
+class LoopTest {
+    private final WeftRuntime rt = WeftRuntime.builder().loops(1).build();
+    private final Loop loop = rt.loop(0);
+
+    @AfterEach
+    void close() {
+        rt.close();
+    }
+
+    @Test
+    void tasksFromManyThreadsRunOnceEachInPerThreadOrderOnTheLoop() throws Exception {
+        int producers = 4;
+        int perProducer = 50_000;
+        long[] lastSeen = new long[producers];
+        AtomicLong ran = new AtomicLong();
+        AtomicBoolean disorder = new AtomicBoolean();
+        AtomicBoolean offLoop = new AtomicBoolean();
+        CountDownLatch done = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            final int id = p;
+            Thread t = new Thread(() -> {
+                for (int i = 1; i <= perProducer; i++) {
+                    final int seq = i;
+                    loop.execute(() -> {
+                        if (!loop.isLoopThread()) {
+                            offLoop.set(true);
+                        }
+                        if (lastSeen[id] != seq - 1) { // loop-confined array: no sync needed
+                            disorder.set(true);
+                        }
+                        lastSeen[id] = seq;
+                        if (ran.incrementAndGet() == (long) producers * perProducer) {
+                            done.countDown();
+                        }
+                    });
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        assertTrue(done.await(30, TimeUnit.SECONDS), "tasks lost: ran " + ran.get());
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertFalse(disorder.get(), "a producer's tasks ran out of order");
+        assertFalse(offLoop.get(), "a task ran off the loop");
+        LoopStats s = loop.stats();
+        assertTrue(s.drains() < (long) producers * perProducer, "a burst should cost far fewer drains than tasks: " + s);
+    }
+
+    @Test
+    void aTaskStormDoesNotStarveTimers() throws Exception {
+        // A task that resubmits itself forever; the loop must still fire a timer (the drain yields
+        // to Netty after its time budget, and Netty then runs its scheduled tasks and I/O).
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong spins = new AtomicLong();
+        Runnable storm = new Runnable() {
+            @Override
+            public void run() {
+                spins.incrementAndGet();
+                if (!stop.get()) {
+                    loop.execute(this);
+                }
+            }
+        };
+        loop.execute(storm);
+        CompletableFuture<Void> fired = new CompletableFuture<>();
+        loop.delay(Duration.ofMillis(20), (v, e) -> fired.complete(null));
+        fired.get(30, TimeUnit.SECONDS);
+        stop.set(true);
+        assertTrue(spins.get() > 0);
+        CompletableFuture<LoopStats> s = new CompletableFuture<>();
+        loop.execute(() -> s.complete(loop.stats()));
+        assertTrue(s.get(30, TimeUnit.SECONDS).budgetExhaustions() > 0, "the drain never yielded to I/O");
+    }
+
+    @Test
+    void aListenerAttachedAfterCompletionIsDeliveredOnceOnTheLoop() throws Exception {
+        Promise<String> p = loop.promise(null);
+        p.succeed("v");
+        CompletableFuture<Thread> on = new CompletableFuture<>();
+        AtomicLong calls = new AtomicLong();
+        p.onComplete((v, e) -> {
+            calls.incrementAndGet();
+            on.complete(Thread.currentThread());
+        });
+        assertEquals(loop.thread(), on.get(10, TimeUnit.SECONDS));
+        CompletableFuture<Void> flushed = new CompletableFuture<>();
+        loop.execute(() -> flushed.complete(null));
+        flushed.get(10, TimeUnit.SECONDS);
+        assertEquals(1, calls.get());
+        IllegalStateException second = assertThrows(IllegalStateException.class, () -> p.onComplete((v, e) -> {}));
+        assertTrue(second.getMessage().contains("exactly one listener"), second.getMessage());
+    }
+
+    @Test
+    void builderRejectsBadArgumentsNamingThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeftRuntime.builder().loops(0));
+        assertEquals("loops: 0 (expected: > 0)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> WeftRuntime.builder().workers(2, -1));
+        assertEquals("queueCapacity: -1 (expected: > 0)", e.getMessage());
+    }
+
+    @Test
+    void aLateCompletionIsIgnoredAndCounted() {
+        Promise<Integer> p = loop.promise(null);
+        assertTrue(p.succeed(1));
+        assertFalse(p.succeed(2));
+        assertFalse(p.failWith(new IllegalStateException()));
+        assertFalse(p.cancel());
+        assertEquals(1, p.valueNow());
+        assertEquals(3, loop.stats().lateCompletions());
+    }
+}

@@ -1,0 +1,91 @@
+package dev.weft.coroutines;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.weft.core.Loop;
+import dev.weft.core.WeftRuntime;
+import dev.weft.coroutines.internal.LoopCarriers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where coroutines resume, counted at every resume (not sampled): on the loop thread with the
+ * loop-affine scheduler, never on it with the default one.
+ */
+class AffinityTest {
+    private static final int COROUTINES = 500;
+    private static final int STEPS = 20;
+
+    @Test
+    void loopAffineCoroutinesResumeOnTheirLoopThreadEveryTime() throws Exception {
+        assumeTrue(Coroutines.loopAffineAvailable(), "needs --add-opens (this is the fallback JVM)");
+        try (WeftRuntime rt = WeftRuntime.builder().loops(2).build()) {
+            Coroutines co = Coroutines.of(rt, CoroutineScheduler.LOOP_AFFINE);
+            AtomicLong onLoop = new AtomicLong();
+            AtomicLong offLoop = new AtomicLong();
+            runAll(rt, co, onLoop, offLoop);
+            long resumes = (long) COROUTINES * STEPS;
+            assertEquals(resumes, onLoop.get(), "steps observed on the loop thread");
+            assertEquals(0, offLoop.get(), "steps observed off the loop thread");
+            CoroutineStats s = co.stats();
+            assertEquals(resumes, s.resumesOnLoop());
+            assertEquals(0, s.resumesOffLoop());
+            assertEquals(COROUTINES, s.completed());
+            long handoffs = rt.stats().crossThreadHandoffs();
+            // Each coroutine is started from this (test) thread: its start and its registration are
+            // the only cross-thread handoffs; its resumes and next operations are not.
+            assertEquals(true, handoffs <= 2L * COROUTINES + 4, "cross-thread handoffs: " + handoffs);
+        }
+    }
+
+    @Test
+    void defaultSchedulerCoroutinesResumeOffTheLoopEveryTime() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(2).build()) {
+            Coroutines co = Coroutines.of(rt, CoroutineScheduler.DEFAULT);
+            AtomicLong onLoop = new AtomicLong();
+            AtomicLong offLoop = new AtomicLong();
+            runAll(rt, co, onLoop, offLoop);
+            long resumes = (long) COROUTINES * STEPS;
+            if (LoopCarriers.currentCarrier() != null) {
+                assertEquals(0, onLoop.get());
+                assertEquals(resumes, offLoop.get());
+            }
+            assertEquals(resumes, co.stats().resumesOffLoop());
+            assertEquals(0, co.stats().resumesOnLoop());
+            assertEquals(true, rt.stats().crossThreadHandoffs() >= resumes,
+                    "every next operation hops back to the loop: " + rt.stats().crossThreadHandoffs());
+        }
+    }
+
+    private static void runAll(WeftRuntime rt, Coroutines co, AtomicLong onLoop, AtomicLong offLoop) {
+        List<Coroutine<Integer>> cs = new ArrayList<>();
+        for (int i = 0; i < COROUTINES; i++) {
+            cs.add(co.launch(() -> {
+                Loop home = Coroutines.current().loop();
+                int sum = 0;
+                for (int k = 0; k < STEPS; k++) {
+                    sum += (k % 2 == 0) ? co.submit(() -> 1) : delayOne(co);
+                    Thread carrier = LoopCarriers.currentCarrier();
+                    if (carrier == home.thread()) {
+                        onLoop.incrementAndGet();
+                    } else {
+                        offLoop.incrementAndGet();
+                    }
+                }
+                return sum;
+            }));
+        }
+        for (Coroutine<Integer> c : cs) {
+            assertEquals(STEPS, co.await(c));
+        }
+    }
+
+    private static int delayOne(Coroutines co) {
+        co.delay(Duration.ZERO);
+        return 1;
+    }
+}
