@@ -79,6 +79,11 @@ public final class Callbacks {
         return loop().submit(task, Checks.notNull(callback, "callback"));
     }
 
+    /** Runs {@code task} on the loop's next iteration (after it polled I/O) and calls back with its result. */
+    public <T> Cancellable tick(Callable<? extends T> task, Callback<? super T> callback) {
+        return loop().tick(task, Checks.notNull(callback, "callback"));
+    }
+
     /**
      * Runs blocking {@code task} on the worker pool and calls back on the loop. A full pool calls
      * back with {@link dev.weft.core.WorkerPoolFullException}; cancelling interrupts the task.

@@ -43,6 +43,12 @@ class CallbacksConformanceTest extends ConformanceSuite {
         }
 
         @Override
+        public <T> Outcome<T> tick(Callable<T> task) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.tick(task, o::deliver));
+        }
+
+        @Override
         public Outcome<Void> delay(Duration delay) {
             Outcome<Void> o = new Outcome<>();
             return o.handle(cb.delay(delay, o::deliver));

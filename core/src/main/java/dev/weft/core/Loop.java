@@ -42,6 +42,11 @@ public final class Loop implements Executor {
      * exhaustion the drain re-arms itself through Netty's *scheduled* queue with zero delay, which
      * Netty only looks at after it has polled I/O again: a task storm cannot starve sockets.
      *
+     * Next-iteration tasks (tick): `ticks` collects tasks that must run on the loop's *next*
+     * iteration, after it has polled I/O. The first one of an iteration schedules `tickPass` through
+     * Netty's scheduled queue with zero delay, which Netty only fetches after its next I/O poll; the
+     * pass runs every tick collected so far, then drains the run queue as usual.
+     *
      * Termination: after the Netty loop stopped, `terminated` is set and the closing thread sweeps
      * both queues once; a producer that offered after reading `terminated == false` re-checks it
      * after its offer and sweeps too (under `sweepLock`: off the loop, after close, never hot).
@@ -63,6 +68,11 @@ public final class Loop implements Executor {
     private boolean draining;
     private boolean localScheduled;
     private final Runnable drainTask = this::drain;
+    /** Tasks for the loop's next iteration (see {@link #tick}); loop-confined, swapped per pass. */
+    private ArrayDeque<Runnable> ticks = new ArrayDeque<>(1024);
+    private ArrayDeque<Runnable> ticksRunning = new ArrayDeque<>(1024);
+    private boolean tickPassScheduled;
+    private final Runnable tickPass = this::tickPass;
     private final MessagePassingQueue.Consumer<Runnable> toLocal = local::offer;
 
     // Cross-thread side.
@@ -204,6 +214,38 @@ public final class Loop implements Executor {
         }
     }
 
+    /** Runs the ticks collected during the previous iteration, then the run queue. */
+    private void tickPass() {
+        tickPassScheduled = false;
+        ArrayDeque<Runnable> run = ticks;
+        ticks = ticksRunning;
+        ticksRunning = run;
+        boolean wasDraining = draining;
+        draining = true;
+        try {
+            Runnable t;
+            while ((t = run.poll()) != null) {
+                try {
+                    t.run();
+                } catch (Throwable e) {
+                    taskFailed(t, e);
+                }
+                metrics.tasks++;
+            }
+        } finally {
+            draining = wasDraining;
+        }
+        drain();
+    }
+
+    private void addTick(Runnable task) {
+        ticks.offer(task);
+        if (!tickPassScheduled) {
+            tickPassScheduled = true;
+            eventLoop.schedule(tickPass, 0, TimeUnit.NANOSECONDS);
+        }
+    }
+
     private void yieldToIo() {
         localScheduled = true;
         try {
@@ -243,6 +285,9 @@ public final class Loop implements Executor {
                 runAfterTermination(t);
             }
             while ((t = remote.poll()) != null) {
+                runAfterTermination(t);
+            }
+            while ((t = ticks.poll()) != null) {
                 runAfterTermination(t);
             }
         }
@@ -330,6 +375,26 @@ public final class Loop implements Executor {
         runtime.ensureOpen();
         TaskOp<T> op = new TaskOp<>(this, task, listener);
         execute(op);
+        return op;
+    }
+
+    /**
+     * Runs {@code task} on this loop's next iteration, after the loop has polled I/O, and completes
+     * with its result: an operation that completes "on a later loop iteration" with no system call
+     * and no timer (cheaper than a zero-delay {@link #schedule}). Cancelling before it runs means it
+     * never runs.
+     *
+     * @throws RuntimeClosedException if the runtime is closed
+     */
+    public <T> Op<T> tick(Callable<? extends T> task, OpListener<? super T> listener) {
+        Checks.notNull(task, "task");
+        runtime.ensureOpen();
+        TaskOp<T> op = new TaskOp<>(this, task, listener);
+        if (isCarrierThread()) {
+            addTick(op);
+        } else {
+            execute(() -> addTick(op));
+        }
         return op;
     }
 

@@ -121,6 +121,32 @@ public abstract class ConformanceSuite {
     }
 
     @Test
+    void tickRunsOnTheLoopOnALaterIterationAndDeliversOnce() {
+        AtomicReference<Thread> ranOn = new AtomicReference<>();
+        Outcome<String> o = style.tick(() -> {
+            ranOn.set(Thread.currentThread());
+            return "next iteration";
+        });
+        assertEquals("next iteration", o.value());
+        assertSame(rt.loop(0).thread(), ranOn.get());
+        assertSame(rt.loop(0).thread(), o.deliveredOn());
+        flushLoops(rt);
+        o.assertDeliveredOnce();
+    }
+
+    @Test
+    void cancellingATickBeforeItRunsMeansItNeverRuns() throws Exception {
+        CountDownLatch release = blockLoops(rt);
+        AtomicInteger ran = new AtomicInteger();
+        Outcome<Integer> o = style.tick(ran::incrementAndGet);
+        assertTrue(o.cancel());
+        release.countDown();
+        assertInstanceOf(CancellationException.class, o.failure());
+        style.tick(() -> 0).value(); // a later tick on the same loop ran: the cancelled one had its turn
+        assertEquals(0, ran.get(), "a tick cancelled before it ran, ran anyway");
+    }
+
+    @Test
     void delayCompletesWithNullAfterAtLeastTheDelay() {
         long t0 = System.nanoTime();
         Outcome<Void> o = style.delay(Duration.ofMillis(30));

@@ -23,6 +23,8 @@ public interface StyleDriver {
 
     <T> Outcome<T> submit(Callable<T> task);
 
+    <T> Outcome<T> tick(Callable<T> task);
+
     Outcome<Void> delay(Duration delay);
 
     <T> Outcome<T> schedule(Duration delay, Callable<T> task);

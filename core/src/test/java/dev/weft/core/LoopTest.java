@@ -95,6 +95,24 @@ class LoopTest {
     }
 
     @Test
+    void aTickRunsAfterTheTasksOfTheCurrentIteration() throws Exception {
+        List<String> order = new ArrayList<>();
+        CompletableFuture<List<String>> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            loop.tick(() -> order.add("tick"), (v, e) -> done.complete(order));
+            for (int i = 0; i < 1000; i++) {
+                final int n = i;
+                loop.execute(() -> {
+                    if (n == 999) {
+                        order.add("tasks");
+                    }
+                });
+            }
+        });
+        assertEquals(List.of("tasks", "tick"), done.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aListenerAttachedAfterCompletionIsDeliveredOnceOnTheLoop() throws Exception {
         Promise<String> p = loop.promise(null);
         p.succeed("v");

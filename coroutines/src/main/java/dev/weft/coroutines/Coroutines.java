@@ -230,6 +230,17 @@ public final class Coroutines implements CloseParticipant {
         return w.await(runtime.loop().<T>submit(task, w));
     }
 
+    /** Runs {@code task} on the loop's next iteration (after it polled I/O); suspends until it has run. */
+    public <T> T tick(Callable<? extends T> task) {
+        Checks.notNull(task, "task");
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            return c.suspend(c.loop().<T>tick(task, c.resumer));
+        }
+        ThreadWaiter w = outside("Coroutines.tick()");
+        return w.await(runtime.loop().<T>tick(task, w));
+    }
+
     /** Runs blocking {@code task} on the worker pool; suspends until it is done (the way out for blocking work). */
     public <T> T offload(Callable<? extends T> task) {
         Checks.notNull(task, "task");

@@ -40,6 +40,11 @@ final class CoroutinesDriver implements StyleDriver {
     }
 
     @Override
+    public <T> Outcome<T> tick(Callable<T> task) {
+        return inCoroutine(() -> co.tick(task));
+    }
+
+    @Override
     public Outcome<Void> delay(Duration delay) {
         return inCoroutine(() -> {
             co.delay(delay);

@@ -89,6 +89,15 @@ public final class Futures {
         return f;
     }
 
+    /** Runs {@code task} on the loop's next iteration (after it polled I/O). */
+    public <T> WeftFuture<T> tick(Callable<? extends T> task) {
+        Checks.notNull(task, "task");
+        Loop loop = loop();
+        WeftFuture<T> f = new WeftFuture<>(loop);
+        f.bind(loop.tick(task, f));
+        return f;
+    }
+
     /** Runs blocking {@code task} on the worker pool; completes on the loop. */
     public <T> WeftFuture<T> offload(Callable<? extends T> task) {
         Checks.notNull(task, "task");

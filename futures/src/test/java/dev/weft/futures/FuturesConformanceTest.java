@@ -52,6 +52,11 @@ class FuturesConformanceTest extends ConformanceSuite {
         }
 
         @Override
+        public <T> Outcome<T> tick(Callable<T> task) {
+            return observe(fu.tick(task));
+        }
+
+        @Override
         public Outcome<Void> delay(Duration delay) {
             return observe(fu.delay(delay));
         }

@@ -1,0 +1,183 @@
+package dev.weft.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The scenario's options, parsed and checked. A bad option is a one-line {@link UsageException}. */
+final class ScenarioOptions {
+    int n = 10_000;
+    int k = 10;
+    Io io = Io.TICK;
+    int loops = 1;
+    int reps = 15;
+    int warmup = 5;
+    List<Variant> variants = new ArrayList<>(Variant.DEFAULTS);
+    Path json;
+    Path chart;
+    boolean sweep;
+    long workNs;
+    long deadlineMs = 30_000;
+    boolean quiet;
+
+    /** Option name -> (value placeholder, help with default). Order is the --help order. */
+    static final Map<String, String[]> HELP = new LinkedHashMap<>();
+
+    static {
+        HELP.put("--n", new String[] {"N", "tasks started at once (default 10000)"});
+        HELP.put("--k", new String[] {"K", "sequential async steps per task (default 10)"});
+        HELP.put("--io", new String[] {"tick|timer", "what one step is: a task on a later loop turn, or a zero-delay"
+                + " loop timer (default tick)"});
+        HELP.put("--loops", new String[] {"L", "event loops; tasks are spread over them (default 1)"});
+        HELP.put("--reps", new String[] {"R", "measured repetitions per variant; medians are reported (default 15)"});
+        HELP.put("--warmup", new String[] {"W", "unmeasured repetitions first (default 5)"});
+        HELP.put("--variants", new String[] {"a,b,...", "which variants, in order (default: all of "
+                + String.join(",", Variant.names()) + ")"});
+        HELP.put("--work-ns", new String[] {"NS", "CPU work done inside each step, in ns (default 0)"});
+        HELP.put("--deadline", new String[] {"MS", "a repetition that takes longer is stopped and reported as not"
+                + " finished (default 30000)"});
+        HELP.put("--json", new String[] {"FILE", "where to write the JSON (default bench/results/scenario-<io>.json)"});
+        HELP.put("--chart", new String[] {"FILE", "where to write the chart, a .png (default bench/results/scenario-<io>.png)"});
+        HELP.put("--sweep", new String[] {"", "also run the scaling sweep (N, K and --work-ns) and chart it"});
+        HELP.put("--quiet", new String[] {"", "no progress on stderr"});
+        HELP.put("--help", new String[] {"", "this text"});
+    }
+
+    enum Io {
+        TICK, TIMER;
+
+        String label() {
+            return name().toLowerCase();
+        }
+    }
+
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static final class HelpRequested extends Exception {
+        private static final long serialVersionUID = 1L;
+    }
+
+    static ScenarioOptions parse(String[] args) throws UsageException, HelpRequested {
+        ScenarioOptions o = new ScenarioOptions();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            if (!HELP.containsKey(a)) {
+                throw new UsageException("unknown option '" + a + "' (try --help)");
+            }
+            boolean flag = HELP.get(a)[0].isEmpty();
+            if (flag) {
+                if (value != null) {
+                    throw new UsageException(a + " takes no value");
+                }
+            } else if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException(a + " needs a value: " + HELP.get(a)[0]);
+                }
+                value = args[++i];
+            }
+            switch (a) {
+                case "--n" -> o.n = positiveInt(a, value);
+                case "--k" -> o.k = positiveInt(a, value);
+                case "--io" -> o.io = io(value);
+                case "--loops" -> o.loops = positiveInt(a, value);
+                case "--reps" -> o.reps = positiveInt(a, value);
+                case "--warmup" -> o.warmup = nonNegativeInt(a, value);
+                case "--variants" -> o.variants = variants(value);
+                case "--work-ns" -> o.workNs = nonNegativeInt(a, value);
+                case "--deadline" -> o.deadlineMs = positiveInt(a, value);
+                case "--json" -> o.json = Path.of(value);
+                case "--chart" -> o.chart = chartPath(value);
+                case "--sweep" -> o.sweep = true;
+                case "--quiet" -> o.quiet = true;
+                case "--help" -> throw new HelpRequested();
+                default -> throw new UsageException("unknown option '" + a + "'");
+            }
+        }
+        if ((long) o.n * o.k > 100_000_000L) {
+            throw new UsageException("--n x --k = " + (long) o.n * o.k + " steps (expected: at most 100000000)");
+        }
+        return o;
+    }
+
+    static String help() {
+        StringBuilder b = new StringBuilder("usage: java -jar weft-bench.jar scenario [options]\n\n"
+                + "Runs N tasks of K async steps each in every variant, side by side, and reports medians,\n"
+                + "ratios to callbacks, ns and bytes per step, CPU time and the counters that explain them.\n\n");
+        for (Map.Entry<String, String[]> e : HELP.entrySet()) {
+            String left = e.getKey() + (e.getValue()[0].isEmpty() ? "" : " " + e.getValue()[0]);
+            b.append(String.format("  %-26s %s%n", left, e.getValue()[1]));
+        }
+        b.append("\nOther commands: jmh [JMH options] runs the JMH suite (e.g. jmh -prof gc SuspendResume).\n");
+        return b.toString();
+    }
+
+    private static int positiveInt(String name, String v) throws UsageException {
+        int x = anInt(name, v);
+        if (x <= 0) {
+            throw new UsageException(name + ": " + v + " (expected: > 0)");
+        }
+        return x;
+    }
+
+    private static int nonNegativeInt(String name, String v) throws UsageException {
+        int x = anInt(name, v);
+        if (x < 0) {
+            throw new UsageException(name + ": " + v + " (expected: >= 0)");
+        }
+        return x;
+    }
+
+    private static int anInt(String name, String v) throws UsageException {
+        try {
+            return Integer.parseInt(v.replace("_", "").replace(",", ""));
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + ": '" + v + "' (expected: an integer)");
+        }
+    }
+
+    private static Io io(String v) throws UsageException {
+        for (Io io : Io.values()) {
+            if (io.label().equals(v)) {
+                return io;
+            }
+        }
+        throw new UsageException("--io: '" + v + "' (expected: tick or timer)");
+    }
+
+    private static List<Variant> variants(String v) throws UsageException {
+        List<Variant> out = new ArrayList<>();
+        for (String s : v.split(",")) {
+            Variant x = Variant.byName(s.trim());
+            if (x == null) {
+                throw new UsageException("--variants: unknown variant '" + s.trim() + "' (expected some of "
+                        + String.join(",", Variant.names()) + ")");
+            }
+            if (out.contains(x)) {
+                throw new UsageException("--variants: '" + s.trim() + "' given twice");
+            }
+            out.add(x);
+        }
+        return out;
+    }
+
+    private static Path chartPath(String v) throws UsageException {
+        if (!v.endsWith(".png")) {
+            throw new UsageException("--chart: '" + v + "' (expected: a .png file)");
+        }
+        return Path.of(v);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.weft.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.bench.ScenarioOptions.Io;
+import dev.weft.bench.ScenarioRunner.Result;
+import dev.weft.core.LoopStats;
+import dev.weft.coroutines.CoroutineStats;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+/** The scenario at a tiny size: every variant does exactly the work asked, and the counters add up. No timings. */
+class ScenarioTest {
+
+    private static ScenarioOptions tiny(Io io, int loops) {
+        ScenarioOptions o = new ScenarioOptions();
+        o.n = 300;
+        o.k = 7;
+        o.io = io;
+        o.loops = loops;
+        o.reps = 2;
+        o.warmup = 1;
+        o.deadlineMs = 60_000;
+        return o;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Io.class)
+    void everyVariantDoesTheSameWorkAndTheCountersAddUp(Io io) {
+        for (int loops : new int[] {1, 2}) {
+            ScenarioOptions o = tiny(io, loops);
+            List<Result> results = new ScenarioRunner(o, null).runAll();
+            assertEquals(Variant.values().length, results.size());
+            long steps = (long) o.reps * o.n * o.k;
+            long tasks = (long) o.reps * o.n;
+            for (Result r : results) {
+                String what = r.variant.label + " io=" + io + " loops=" + loops;
+                assertNull(r.unavailable, what + " unavailable (this test JVM has --add-opens)");
+                assertTrue(r.finished, what + " did not finish: " + r.tasksLeft + " left, " + r.failure);
+                assertTrue(r.checksumOk, what + " checksum " + r.checksum + " != " + Steps.expectedChecksum(o.n, o.k));
+                assertEquals(steps, r.steps, what);
+                LoopStats l = r.loop;
+                // Every step is one operation; every coroutine is one more (its own Op).
+                assertEquals(steps + (r.variant.isCoroutine() ? tasks : 0), l.succeeded(), what + " ops completed: " + l);
+                assertEquals(0, l.failed() + l.cancelled() + l.lateCompletions(), what + ": " + l);
+                CoroutineStats c = r.coroutines;
+                if (!r.variant.isCoroutine()) {
+                    assertNull(c);
+                    continue;
+                }
+                assertEquals(tasks, c.started(), what);
+                assertEquals(tasks, c.completed(), what);
+                boolean busy = r.variant == Variant.BUSY_YIELD || r.variant == Variant.BUSY_YIELD_DEFAULT;
+                if (busy) {
+                    assertEquals(0, c.resumes(), what + " suspended instead of polling");
+                    assertTrue(c.yields() >= steps, what + " yields " + c.yields() + " < steps " + steps);
+                } else {
+                    assertEquals(steps, c.resumes(), what + ": one suspension per step");
+                    assertEquals(0, c.yields(), what);
+                    if (r.variant.loopAffine()) {
+                        assertEquals(steps, c.resumesOnLoop(), what + ": every resume on the loop thread");
+                    } else {
+                        assertEquals(steps, c.resumesOffLoop(), what + ": every resume hops to a carrier");
+                        assertTrue(l.crossThreadHandoffs() >= steps, what + ": every next step hops back: " + l);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theCommandWritesTableJsonAndChartAndRejectsBadOptions(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("s.json");
+        Path chart = dir.resolve("s.png");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.scenario(new String[] {"--n", "100", "--k", "3", "--reps", "1", "--warmup", "0",
+                "--json", json.toString(), "--chart", chart.toString(), "--quiet"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+        String table = out.toString(StandardCharsets.UTF_8);
+        for (Variant v : Variant.values()) {
+            assertTrue(table.contains(v.label), "table lacks " + v.label);
+        }
+        assertTrue(table.contains("212.58"), "the article's figure is printed beside the table");
+        String j = Files.readString(json);
+        for (String key : new String[] {"\"params\"", "\"env\"", "\"variants\"", "\"median_ms\"", "\"min_ms\"",
+                "\"max_ms\"", "\"ratio_to_callbacks\"", "\"ns_per_step\"", "\"checksum\"", "\"counters\"",
+                "\"coroutines-busy-yield-default\"", "\"jvm\"", "\"cores\"", "\"date\""}) {
+            assertTrue(j.contains(key), "JSON lacks " + key);
+        }
+        assertTrue(Files.size(chart) > 10_000, "chart too small to be a chart");
+
+        ByteArrayOutputStream err2 = new ByteArrayOutputStream();
+        int bad = Main.scenario(new String[] {"--io", "carrier-pigeon"}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err2, true, StandardCharsets.UTF_8));
+        assertEquals(2, bad);
+        String line = err2.toString(StandardCharsets.UTF_8).trim();
+        assertEquals(1, line.lines().count(), "one line: " + line);
+        assertTrue(line.contains("--io"), line);
+    }
+}
