@@ -37,8 +37,10 @@ public final class Loop implements Executor {
      *  - `remote`, a JCTools MPSC queue for every other thread. A burst of N remote submissions costs
      *    one Netty execute() (one wake-up at most): `remoteScheduled` is CASed 0 -> 1 by the first
      *    producer and reset by the drain before it polls, so no submission is ever stranded.
-     * The drain runs rounds: move what is in `remote` into `local`, then run `local` tasks, until both
-     * are empty or the time budget (DRAIN_BUDGET_NANOS, checked every 64 tasks) is spent. On budget
+     * The drain runs `local` tasks in order; whenever `remoteScheduled` says a producer has offered
+     * since the last look (one volatile read per task), it first moves up to REMOTE_BATCH remote tasks
+     * to the tail of `local`. It stops when both are empty or the time budget (DRAIN_BUDGET_NANOS,
+     * checked every 64 tasks) is spent. On budget
      * exhaustion the drain re-arms itself through Netty's *scheduled* queue with zero delay, which
      * Netty only looks at after it has polled I/O again: a task storm cannot starve sockets.
      *
@@ -57,6 +59,8 @@ public final class Loop implements Executor {
     /** Tunable: how long one drain may run tasks before letting the loop poll I/O (nanoseconds). */
     public static final String DRAIN_BUDGET_PROPERTY = "weft.loop.drainBudgetNanos";
     static final long DRAIN_BUDGET_NANOS = Long.getLong(DRAIN_BUDGET_PROPERTY, 1_000_000L);
+    /** Most cross-thread tasks moved to the local queue at once. */
+    private static final int REMOTE_BATCH = 1024;
 
     private final WeftRuntime runtime;
     private final int index;
@@ -173,7 +177,6 @@ public final class Loop implements Executor {
     private void drain() {
         draining = true;
         localScheduled = false;
-        remoteScheduled = 0; // before polling `remote`: a producer that misses this re-arms
         final ArrayDeque<Runnable> q = local;
         final LoopMetrics m = metrics;
         long deadline = 0;
@@ -181,30 +184,35 @@ public final class Loop implements Executor {
         m.drains++;
         try {
             for (;;) {
-                int moved = remote.drain(toLocal, 4096);
-                m.remoteTasks += moved;
-                int n = q.size();
-                if (n == 0) {
-                    break;
-                }
-                for (int i = 0; i < n; i++) {
-                    Runnable t = q.poll();
-                    try {
-                        t.run();
-                    } catch (Throwable e) {
-                        taskFailed(t, e);
+                if (remoteScheduled != 0) {
+                    // Reset before polling: a producer that offers after this re-arms the flag.
+                    remoteScheduled = 0;
+                    int moved = remote.drain(toLocal, REMOTE_BATCH);
+                    m.remoteTasks += moved;
+                    if (moved == REMOTE_BATCH) {
+                        remoteScheduled = 1; // more may wait: look again next round
                     }
-                    if ((++ran & 63) == 0) {
-                        long now = System.nanoTime();
-                        if (deadline == 0) {
-                            deadline = now + DRAIN_BUDGET_NANOS;
-                        } else if (now - deadline >= 0) {
-                            m.budgetExhaustions++;
-                            m.tasks += ran;
-                            ran = 0;
-                            yieldToIo();
-                            return;
-                        }
+                }
+                Runnable t = q.poll();
+                if (t == null) {
+                    if (remoteScheduled == 0) {
+                        break;
+                    }
+                    continue;
+                }
+                try {
+                    t.run();
+                } catch (Throwable e) {
+                    taskFailed(t, e);
+                }
+                if ((++ran & 63) == 0) {
+                    long now = System.nanoTime();
+                    if (deadline == 0) {
+                        deadline = now + DRAIN_BUDGET_NANOS;
+                    } else if (now - deadline >= 0) {
+                        m.budgetExhaustions++;
+                        yieldToIo();
+                        return;
                     }
                 }
             }
