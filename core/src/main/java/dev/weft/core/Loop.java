@@ -89,6 +89,9 @@ public final class Loop implements Executor {
     private Op<?> pendingHead;
     private int pendingCount;
 
+    /** Progress signal for a blocked-loop detector: bumped by every drain pass; written on the loop only. */
+    private long heartbeat;
+
     /** Loop-confined counters, read racily by meters. */
     final LoopMetrics metrics = new LoopMetrics();
 
@@ -182,6 +185,7 @@ public final class Loop implements Executor {
         long deadline = 0;
         int ran = 0;
         m.drains++;
+        HEARTBEAT.setOpaque(this, heartbeat + 1);
         try {
             for (;;) {
                 if (remoteScheduled != 0) {
@@ -345,6 +349,20 @@ public final class Loop implements Executor {
         return LoopStats.of(this);
     }
 
+    /**
+     * A counter that grows every time this loop starts a pass over its run queue. A watchdog that
+     * reads the same value twice, a threshold apart, while {@link #hasQueuedWork()} is true, has found
+     * a blocked loop. Safe from any thread (an opaque read, never torn).
+     */
+    public long progress() {
+        return (long) HEARTBEAT.getOpaque(this);
+    }
+
+    /** Whether cross-thread work is waiting for this loop (racy; for watchdogs and diagnostics). */
+    public boolean hasQueuedWork() {
+        return remoteScheduled != 0 || !remote.isEmpty();
+    }
+
     /** Number of registered pending operations (timers, offloads, promises, ...). Racy off the loop. */
     public int pendingOperations() {
         return pendingCount;
@@ -469,10 +487,12 @@ public final class Loop implements Executor {
 
     // VarHandle mechanics
     private static final VarHandle REMOTE_SCHEDULED;
+    private static final VarHandle HEARTBEAT;
 
     static {
         try {
             REMOTE_SCHEDULED = MethodHandles.lookup().findVarHandle(Loop.class, "remoteScheduled", int.class);
+            HEARTBEAT = MethodHandles.lookup().findVarHandle(Loop.class, "heartbeat", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

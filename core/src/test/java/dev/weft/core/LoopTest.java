@@ -132,6 +132,32 @@ class LoopTest {
     }
 
     @Test
+    void progressStopsWhileTheLoopIsBlockedAndResumesAfter() throws Exception {
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        loop.execute(() -> {
+            blocked.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocked.await(30, TimeUnit.SECONDS));
+        long before = loop.progress();
+        Thread other = new Thread(() -> loop.execute(() -> { }));
+        other.start();
+        other.join();
+        assertTrue(loop.hasQueuedWork(), "work submitted to a blocked loop shows as queued");
+        assertEquals(before, loop.progress(), "a blocked loop made progress");
+        release.countDown();
+        CompletableFuture<Void> ran = new CompletableFuture<>();
+        new Thread(() -> loop.execute(() -> ran.complete(null))).start();
+        ran.get(30, TimeUnit.SECONDS);
+        assertTrue(loop.progress() > before, "progress did not move after the loop was released");
+    }
+
+    @Test
     void builderRejectsBadArgumentsNamingThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeftRuntime.builder().loops(0));
         assertEquals("loops: 0 (expected: > 0)", e.getMessage());
