@@ -111,11 +111,13 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         return "connection to " + remote + " " + closeReason + (closeCause == null ? "" : ": " + closeCause.getMessage());
     }
 
-    /** Closes the connection, once; the first reason wins. On the loop. */
+    /**
+     * Closes the connection now; the first reason given wins. Also cuts a graceful close short
+     * ({@link #closeAfterFlush}: the peer reset, the runtime closes). On the loop.
+     */
     final void closeWith(String reason, Throwable cause) {
-        if (startClosing(reason, cause)) {
-            channel.close();
-        }
+        startClosing(reason, cause);
+        channel.close();
     }
 
     /**
