@@ -52,7 +52,9 @@ public final class TcpServer {
     /** Accepted connections (thread-safe; closed channels leave by themselves; stays closed once closed). */
     private final ChannelGroup connections;
     private final Lifetime lifetime;
+    /** Written once on the listening loop when bound; read by any thread. */
     private volatile InetSocketAddress localAddress;
+    /** Set once by any thread that closes the server (close(), runtime close); read by the acceptor and new connections. */
     private volatile boolean closing;
 
     private TcpServer(Loop loop, TcpOptions options, TcpHandler handler) {
