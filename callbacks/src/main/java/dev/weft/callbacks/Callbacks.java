@@ -7,6 +7,12 @@ import dev.weft.core.Ops;
 import dev.weft.core.Promise;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.tcp.TcpConnection;
+import dev.weft.core.tcp.TcpOptions;
+import dev.weft.core.tcp.TcpServer;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +37,11 @@ import java.util.concurrent.Callable;
  * {@link NullPointerException}); starting an operation on a closed runtime throws
  * {@link dev.weft.core.RuntimeClosedException}; every other failure arrives in the callback.
  * Calls are safe from any thread. This facade holds no state: it only adapts core operations.
+ *
+ * <p>TCP: {@link #connect}, {@link #request}, {@link #send}, {@link #close(TcpConnection, Callback)}
+ * on the client side, {@link #serve} with a {@link CallbackRequestHandler} on the server side, over
+ * the core {@link TcpConnection} and {@link TcpServer} (a connection opened in one style can be used
+ * from another). See {@link dev.weft.core.tcp} for the wire format, buffer ownership and limits.
  */
 public final class Callbacks {
     private final WeftRuntime runtime;
@@ -135,6 +146,77 @@ public final class Callbacks {
         Checks.notNegative(timeout, "timeout");
         Loop loop = loop();
         return Ops.timeout(loop, bridge(loop, Checks.notNull(step, "step")), timeout, Checks.notNull(callback, "callback"));
+    }
+
+    // ---------------------------------------------------------------- TCP
+
+    /** {@link #connect(InetSocketAddress, TcpOptions, Callback)} with {@link TcpOptions#defaults()}. */
+    public Cancellable connect(InetSocketAddress remote, Callback<? super TcpConnection> callback) {
+        return connect(remote, TcpOptions.defaults(), callback);
+    }
+
+    /**
+     * Connects to {@code remote} and calls back with the connection, which belongs to the loop this
+     * call picked (see the class comment). Fails with {@link dev.weft.core.tcp.TcpConnectException}
+     * (refused, unreachable) or {@link dev.weft.core.tcp.TcpConnectTimeoutException}. Cancelling
+     * closes the half-open socket. See {@link TcpConnection} for everything a connection does.
+     */
+    public Cancellable connect(InetSocketAddress remote, TcpOptions options, Callback<? super TcpConnection> callback) {
+        return TcpConnection.connect(loop(), remote, options, Checks.notNull(callback, "callback"));
+    }
+
+    /**
+     * Sends {@code request} on {@code connection} and calls back with its reply, which the callback
+     * then owns and must release. The request buffer belongs to Weft from this call on (also when it
+     * throws). Pipelining, backpressure ({@link dev.weft.core.tcp.ConnectionBusyException}),
+     * cancellation of written requests and failures: see {@link TcpConnection}.
+     */
+    public Cancellable request(TcpConnection connection, ByteBuf request, Callback<? super ByteBuf> callback) {
+        if (connection == null || callback == null) {
+            ReferenceCountUtil.release(request);
+            Checks.notNull(connection, "connection");
+            Checks.notNull(callback, "callback");
+        }
+        return connection.request(request, callback);
+    }
+
+    /**
+     * Sends {@code frame} without awaiting a reply; calls back with {@code null} once it was written to
+     * the socket (the server's reply to it is read and dropped). Owns {@code frame} from this call on.
+     */
+    public Cancellable send(TcpConnection connection, ByteBuf frame, Callback<? super Void> callback) {
+        if (connection == null || callback == null) {
+            ReferenceCountUtil.release(frame);
+            Checks.notNull(connection, "connection");
+            Checks.notNull(callback, "callback");
+        }
+        return connection.send(frame, callback);
+    }
+
+    /** Closes {@code connection} (its pending requests fail) and calls back once the socket is closed. */
+    public Cancellable close(TcpConnection connection, Callback<? super Void> callback) {
+        return Checks.notNull(connection, "connection").close(Checks.notNull(callback, "callback"));
+    }
+
+    /** {@link #serve(TcpOptions, CallbackRequestHandler, Callback)} with {@link TcpOptions#defaults()} (loopback, ephemeral port). */
+    public Cancellable serve(CallbackRequestHandler handler, Callback<? super TcpServer> callback) {
+        return serve(TcpOptions.defaults(), handler, callback);
+    }
+
+    /**
+     * Listens on {@link TcpOptions#bindAddress()} and serves every request with {@code handler};
+     * calls back with the running server ({@link TcpServer#localAddress()} has the port it got) or
+     * with {@link dev.weft.core.tcp.TcpBindException}. Connections are spread over the runtime's
+     * loops; each handler call runs on its connection's loop. See {@link CallbackRequestHandler}.
+     */
+    public Cancellable serve(TcpOptions options, CallbackRequestHandler handler, Callback<? super TcpServer> callback) {
+        return TcpServer.bind(loop(), options, new CallbackTcpHandler(Checks.notNull(handler, "handler")),
+                Checks.notNull(callback, "callback"));
+    }
+
+    /** Stops {@code server} and closes its connections; calls back once every socket is closed. */
+    public Cancellable close(TcpServer server, Callback<? super Void> callback) {
+        return Checks.notNull(server, "server").close(Checks.notNull(callback, "callback"));
     }
 
     /** Starts each step with a promise as its callback, so core can combine them. */

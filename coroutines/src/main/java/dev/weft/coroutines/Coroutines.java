@@ -9,11 +9,17 @@ import dev.weft.core.Ops;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.tcp.TcpConnection;
+import dev.weft.core.tcp.TcpOptions;
+import dev.weft.core.tcp.TcpServer;
 import dev.weft.coroutines.internal.LoopCarriers;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * deadlock); from any other thread outside a coroutine it simply blocks that thread.
  *
  * <p>Scheduler: see {@link CoroutineScheduler}. {@link #scheduler()} says which one is in effect.
+ *
+ * <p>TCP: {@link #connect}, {@link #request}, {@link #send}, {@link #close(TcpConnection)} suspend
+ * like every other call (pipeline by making requests from several coroutines); {@link #serve} runs
+ * each request of a {@link CoroutineRequestHandler} in its own coroutine on its connection's loop.
+ * See {@link dev.weft.core.tcp} for the wire format, buffer ownership and limits.
  */
 public final class Coroutines implements CloseParticipant {
     private static final Logger log = LoggerFactory.getLogger(Coroutines.class);
@@ -329,6 +340,120 @@ public final class Coroutines implements CloseParticipant {
     public void yieldNow() {
         yields.increment();
         Thread.yield();
+    }
+
+    // ---------------------------------------------------------------- TCP
+
+    /** {@link #connect(InetSocketAddress, TcpOptions)} with {@link TcpOptions#defaults()}. */
+    public TcpConnection connect(InetSocketAddress remote) {
+        return connect(remote, TcpOptions.defaults());
+    }
+
+    /**
+     * Connects to {@code remote}; suspends until connected. In a coroutine the connection belongs to
+     * the coroutine's loop. Throws {@link dev.weft.core.tcp.TcpConnectException} (refused, unreachable)
+     * or {@link dev.weft.core.tcp.TcpConnectTimeoutException}. See {@link TcpConnection}.
+     */
+    public TcpConnection connect(InetSocketAddress remote, TcpOptions options) {
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            return c.suspend(TcpConnection.connect(c.loop(), remote, options, c.resumer));
+        }
+        ThreadWaiter w = outside("Coroutines.connect()");
+        return w.await(TcpConnection.connect(runtime.loop(), remote, options, w));
+    }
+
+    /**
+     * Sends {@code request} on {@code connection}; suspends until its reply arrives and returns it (the
+     * caller owns it and must release it). The request buffer belongs to Weft from this call on (also
+     * when it throws). To pipeline, make requests from several coroutines at once. Backpressure
+     * ({@link dev.weft.core.tcp.ConnectionBusyException}), cancellation of written requests and
+     * failures: see {@link TcpConnection}.
+     */
+    public ByteBuf request(TcpConnection connection, ByteBuf request) {
+        Coroutine<?> c = checkSend(connection, request);
+        if (c != null) {
+            return c.suspend(connection.request(request, c.resumer));
+        }
+        ThreadWaiter w = outsideReleasing("Coroutines.request()", request);
+        return w.await(connection.request(request, w));
+    }
+
+    /**
+     * Sends {@code frame} without awaiting a reply; suspends until it was written to the socket (the
+     * server's reply to it is read and dropped). Owns {@code frame} from this call on.
+     */
+    public void send(TcpConnection connection, ByteBuf frame) {
+        Coroutine<?> c = checkSend(connection, frame);
+        if (c != null) {
+            c.suspend(connection.send(frame, c.resumer));
+            return;
+        }
+        ThreadWaiter w = outsideReleasing("Coroutines.send()", frame);
+        w.await(connection.send(frame, w));
+    }
+
+    /** Closes {@code connection} (its pending requests fail); suspends until the socket is closed. */
+    public void close(TcpConnection connection) {
+        Checks.notNull(connection, "connection");
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            c.suspend(connection.close(c.resumer));
+            return;
+        }
+        ThreadWaiter w = outside("Coroutines.close()");
+        w.await(connection.close(w));
+    }
+
+    /** {@link #serve(TcpOptions, CoroutineRequestHandler)} with {@link TcpOptions#defaults()} (loopback, ephemeral port). */
+    public TcpServer serve(CoroutineRequestHandler handler) {
+        return serve(TcpOptions.defaults(), handler);
+    }
+
+    /**
+     * Listens on {@link TcpOptions#bindAddress()} and serves every request with {@code handler}, each
+     * in its own coroutine on its connection's loop; suspends until listening and returns the server
+     * ({@link TcpServer#localAddress()} has the port it got). Throws
+     * {@link dev.weft.core.tcp.TcpBindException}. See {@link CoroutineRequestHandler}.
+     */
+    public TcpServer serve(TcpOptions options, CoroutineRequestHandler handler) {
+        CoroutineTcpHandler adapter = new CoroutineTcpHandler(this, Checks.notNull(handler, "handler"));
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            return c.suspend(TcpServer.bind(c.loop(), options, adapter, c.resumer));
+        }
+        ThreadWaiter w = outside("Coroutines.serve()");
+        return w.await(TcpServer.bind(runtime.loop(), options, adapter, w));
+    }
+
+    /** Stops {@code server} and closes its connections; suspends until every socket is closed. */
+    public void close(TcpServer server) {
+        Checks.notNull(server, "server");
+        Coroutine<?> c = CURRENT.get();
+        if (c != null) {
+            c.suspend(server.close(c.resumer));
+            return;
+        }
+        ThreadWaiter w = outside("Coroutines.close()");
+        w.await(server.close(w));
+    }
+
+    /** Checks a request's connection, releasing the buffer Weft now owns if the call cannot go on. */
+    private static Coroutine<?> checkSend(TcpConnection connection, ByteBuf frame) {
+        if (connection == null) {
+            ReferenceCountUtil.release(frame);
+            Checks.notNull(connection, "connection");
+        }
+        return CURRENT.get();
+    }
+
+    private ThreadWaiter outsideReleasing(String what, ByteBuf owned) {
+        try {
+            return outside(what);
+        } catch (IllegalBlockingCallException e) {
+            ReferenceCountUtil.release(owned);
+            throw e;
+        }
     }
 
     private <T> List<Coroutine<T>> launchAll(Loop loop, List<? extends Callable<? extends T>> bodies) {

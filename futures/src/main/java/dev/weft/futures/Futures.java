@@ -4,8 +4,15 @@ import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.Ops;
 import dev.weft.core.Promise;
+import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.tcp.TcpConnection;
+import dev.weft.core.tcp.TcpOptions;
+import dev.weft.core.tcp.TcpServer;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * Weft in {@link CompletableFuture} style. Each operation returns a {@link WeftFuture}: completed on
@@ -28,8 +36,18 @@ import java.util.concurrent.Future;
  *
  * <p>Which loop, errors and threads: as for every facade. Bad arguments and a closed runtime throw
  * right away; every other failure completes the future exceptionally.
+ *
+ * <p>TCP: {@link #connect}, {@link #request}, {@link #send}, {@link #close(TcpConnection)} on the
+ * client side, {@link #serve} with a {@link FutureRequestHandler} on the server side, over the core
+ * {@link TcpConnection} and {@link TcpServer}. See {@link dev.weft.core.tcp} for the wire format,
+ * buffer ownership and limits.
  */
 public final class Futures {
+    /** Disposers for values a cancelled future can no longer hand over (static: no allocation per call). */
+    private static final Consumer<ByteBuf> RELEASE = ByteBuf::release;
+    private static final Consumer<TcpConnection> CLOSE_CONNECTION = Futures::closeQuietly;
+    private static final Consumer<TcpServer> CLOSE_SERVER = Futures::closeQuietly;
+
     private final WeftRuntime runtime;
     private final Loop fixedLoop;
 
@@ -156,6 +174,108 @@ public final class Futures {
         WeftFuture<T> f = new WeftFuture<>(loop);
         f.bind(Ops.timeout(loop, bridge(loop, stage), timeout, f));
         return f;
+    }
+
+    // ---------------------------------------------------------------- TCP
+
+    /** {@link #connect(InetSocketAddress, TcpOptions)} with {@link TcpOptions#defaults()}. */
+    public WeftFuture<TcpConnection> connect(InetSocketAddress remote) {
+        return connect(remote, TcpOptions.defaults());
+    }
+
+    /**
+     * Connects to {@code remote}; the connection belongs to the loop this call picked. Fails with
+     * {@link dev.weft.core.tcp.TcpConnectException} (refused, unreachable) or
+     * {@link dev.weft.core.tcp.TcpConnectTimeoutException}. Cancelling the future closes the half-open
+     * socket (and a connection that completes as it is cancelled). See {@link TcpConnection}.
+     */
+    public WeftFuture<TcpConnection> connect(InetSocketAddress remote, TcpOptions options) {
+        Loop loop = loop();
+        WeftFuture<TcpConnection> f = new OwningFuture<>(loop, CLOSE_CONNECTION);
+        f.bind(TcpConnection.connect(loop, remote, options, f));
+        return f;
+    }
+
+    /**
+     * Sends {@code request} on {@code connection}; the future completes, on the connection's loop,
+     * with the reply, which its consumer then owns and must release (a reply that arrives as the future
+     * is cancelled is released by Weft). The request buffer belongs to Weft from this call on (also
+     * when it throws). Pipelining, backpressure ({@link dev.weft.core.tcp.ConnectionBusyException}),
+     * cancellation of written requests and failures: see {@link TcpConnection}.
+     */
+    public WeftFuture<ByteBuf> request(TcpConnection connection, ByteBuf request) {
+        if (connection == null) {
+            ReferenceCountUtil.release(request);
+            Checks.notNull(connection, "connection");
+        }
+        WeftFuture<ByteBuf> f = new OwningFuture<>(connection.loop(), RELEASE);
+        f.bind(connection.request(request, f));
+        return f;
+    }
+
+    /**
+     * Sends {@code frame} without awaiting a reply; completes with {@code null} once it was written to
+     * the socket (the server's reply to it is read and dropped). Owns {@code frame} from this call on.
+     */
+    public WeftFuture<Void> send(TcpConnection connection, ByteBuf frame) {
+        if (connection == null) {
+            ReferenceCountUtil.release(frame);
+            Checks.notNull(connection, "connection");
+        }
+        WeftFuture<Void> f = new WeftFuture<>(connection.loop());
+        f.bind(connection.send(frame, f));
+        return f;
+    }
+
+    /** Closes {@code connection} (its pending requests fail); completes once the socket is closed. */
+    public WeftFuture<Void> close(TcpConnection connection) {
+        Checks.notNull(connection, "connection");
+        WeftFuture<Void> f = new WeftFuture<>(connection.loop());
+        f.bind(connection.close(f));
+        return f;
+    }
+
+    /** {@link #serve(TcpOptions, FutureRequestHandler)} with {@link TcpOptions#defaults()} (loopback, ephemeral port). */
+    public WeftFuture<TcpServer> serve(FutureRequestHandler handler) {
+        return serve(TcpOptions.defaults(), handler);
+    }
+
+    /**
+     * Listens on {@link TcpOptions#bindAddress()} and serves every request with {@code handler};
+     * completes with the running server ({@link TcpServer#localAddress()} has the port it got) or
+     * fails with {@link dev.weft.core.tcp.TcpBindException}. Connections are spread over the
+     * runtime's loops; each handler call runs on its connection's loop. See {@link FutureRequestHandler}.
+     */
+    public WeftFuture<TcpServer> serve(TcpOptions options, FutureRequestHandler handler) {
+        FutureTcpHandler adapter = new FutureTcpHandler(Checks.notNull(handler, "handler"));
+        Loop loop = loop();
+        WeftFuture<TcpServer> f = new OwningFuture<>(loop, CLOSE_SERVER);
+        f.bind(TcpServer.bind(loop, options, adapter, f));
+        return f;
+    }
+
+    /** Stops {@code server} and closes its connections; completes once every socket is closed. */
+    public WeftFuture<Void> close(TcpServer server) {
+        Checks.notNull(server, "server");
+        WeftFuture<Void> f = new WeftFuture<>(server.loop());
+        f.bind(server.close(f));
+        return f;
+    }
+
+    private static void closeQuietly(TcpConnection c) {
+        try {
+            c.close(null);
+        } catch (RuntimeClosedException closedAlready) {
+            // the runtime closed its connections itself
+        }
+    }
+
+    private static void closeQuietly(TcpServer s) {
+        try {
+            s.close(null);
+        } catch (RuntimeClosedException closedAlready) {
+            // the runtime closed its servers itself
+        }
     }
 
     private static <T> List<Op<T>> bridge(Loop loop, List<? extends CompletionStage<? extends T>> stages) {

@@ -1,0 +1,305 @@
+package dev.weft.core.tcp;
+
+import dev.weft.core.Loop;
+import dev.weft.core.RuntimeClosedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the two ends of a Weft connection share: the one handler in the channel's pipeline, which
+ * cuts the input into frames, writes frames, batches flushes and closes with a reason.
+ *
+ * <pre>
+ * Overview (maintainers)
+ *
+ * Threading: every field below is confined to the channel's event loop, which is the Weft loop the
+ * connection belongs to. Code on other threads (and loop-carried virtual threads, for which Netty's
+ * inEventLoop() is false) reaches a connection only through Loop.execute().
+ *
+ * Flushing: a frame written while a read is in progress is flushed at channelReadComplete (so the
+ * replies to one read's requests leave in one syscall); a frame written outside a read schedules one
+ * flush task on the loop (so requests started in one burst leave together). A write that takes the
+ * outbound buffer over the high water mark flushes at once, so that "unwritable" means the socket
+ * itself refuses bytes (the peer does not read), not merely that a burst has not been flushed yet.
+ *
+ * Closing: closeWith(reason, cause) is the single way a connection ends, whoever starts it (the peer,
+ * close(), a bad frame, a failed handler, runtime close). The first reason wins; onClosing() then
+ * fails or drops whatever is pending, synchronously, before the socket is closed.
+ * </pre>
+ */
+abstract class FramedConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(FramedConnection.class);
+
+    /** How long a gracefully closed connection waits for the peer to close its side (see {@link #closeAfterFlush}). */
+    static final long CLOSE_GRACE_MILLIS = 1000;
+
+    final Loop loop;
+    final TcpOptions options;
+    final Channel channel;
+    /** The peer's address, kept for messages after the channel has forgotten it. */
+    final InetSocketAddress remote;
+    private final FrameReader reader;
+    private final Lifetime lifetime;
+    private final Runnable flushTask = this::scheduledFlush;
+
+    /** Set in handlerAdded, before any other event. */
+    ChannelHandlerContext ctx;
+
+    // Loop-confined state (see overview).
+    private boolean reading;
+    private boolean dispatching;
+    private boolean paused;
+    private boolean needsFlush;
+    private boolean flushScheduled;
+    private boolean closing;
+    private String closeReason;
+    private Throwable closeCause;
+
+    FramedConnection(Loop loop, TcpOptions options, Channel channel, InetSocketAddress remote) {
+        this.loop = loop;
+        this.options = options;
+        this.channel = channel;
+        this.remote = remote;
+        this.reader = new FrameReader(options.maxFrameSize());
+        this.lifetime = new Lifetime(loop, this::runtimeClosed);
+    }
+
+    /** One inbound frame, owned by the callee. Not called once the connection is closing. */
+    abstract void onFrame(ByteBuf frame);
+
+    /** The connection is closing (see {@link #closeReason()}): fail or drop what is pending, release buffers. */
+    abstract void onClosing();
+
+    /** The channel's writability changed. */
+    void writabilityChanged() {}
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** On the loop, once the socket is connected: enter the loop's pending registry. */
+    final void opened() {
+        lifetime.start();
+    }
+
+    final boolean isClosing() {
+        return closing;
+    }
+
+    /** Why the connection closed, as a phrase completing "connection to X ...", or {@code null} while open. */
+    final String closeReason() {
+        return closeReason;
+    }
+
+    /** The failure behind the close, if there was one. */
+    final Throwable closeCause() {
+        return closeCause;
+    }
+
+    /** A human description of the close, e.g. "connection to /127.0.0.1:5000 was lost: Connection reset by peer". */
+    final String describeClose() {
+        return "connection to " + remote + " " + closeReason + (closeCause == null ? "" : ": " + closeCause.getMessage());
+    }
+
+    /**
+     * Closes the connection now; the first reason given wins. Also cuts a graceful close short
+     * ({@link #closeAfterFlush}: the peer reset, the runtime closes). On the loop.
+     */
+    final void closeWith(String reason, Throwable cause) {
+        startClosing(reason, cause);
+        channel.close();
+    }
+
+    /**
+     * Like {@link #closeWith}, but gracefully: the frames already written go out, then our side of
+     * the connection is shut down (the peer reads them, then end-of-stream) while what the peer still
+     * sends is read and dropped, and the socket closes when the peer closes its side, or after
+     * {@link #CLOSE_GRACE_MILLIS}. Closing at once would make the kernel answer the peer's unread
+     * requests with a reset, which can destroy the replies it has not read yet.
+     */
+    final void closeAfterFlush(String reason, Throwable cause) {
+        if (startClosing(reason, cause)) {
+            needsFlush = false;
+            pauseReading(false); // keep reading (and dropping) until the peer's end-of-stream
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess() && channel instanceof DuplexChannel duplex && channel.isActive()) {
+                    duplex.shutdownOutput();
+                    channel.eventLoop().schedule(() -> channel.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                } else {
+                    channel.close();
+                }
+            });
+        }
+    }
+
+    private boolean startClosing(String reason, Throwable cause) {
+        assert loop.isLoopThread();
+        if (closing) {
+            return false;
+        }
+        closing = true;
+        closeReason = reason;
+        closeCause = cause;
+        try {
+            onClosing();
+        } catch (Throwable t) {
+            log.warn("{}: failed to clean up while closing", describeClose(), t);
+        }
+        return true;
+    }
+
+    private void runtimeClosed(Throwable closed) {
+        closeWith("was closed with the runtime", closed);
+    }
+
+    /**
+     * What an operation that the close cut short fails with: {@link RuntimeClosedException} once the
+     * runtime is closing (whichever end of the connection noticed first: with connections between two
+     * loops of one runtime, the peer's socket may close before this loop's own turn to fail its
+     * operations), else a {@link ConnectionClosedException} saying why it closed.
+     */
+    final Throwable closedFailure(String consequence) {
+        if (closeCause instanceof RuntimeClosedException closed) {
+            return closed;
+        }
+        if (loop.runtime().isClosed()) {
+            return new RuntimeClosedException("runtime '" + loop.runtime().name() + "' is closed: the " + describeClose()
+                    + consequence);
+        }
+        return new ConnectionClosedException(describeClose() + consequence, closeCause);
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** Stops (or resumes) taking frames and reading from the socket. */
+    final void pauseReading(boolean pause) {
+        if (pause == paused) {
+            return;
+        }
+        paused = pause;
+        channel.config().setAutoRead(!pause);
+        if (!pause) {
+            takeFrames(); // frames that arrived while paused wait in the reader
+        }
+    }
+
+    private void takeFrames() {
+        if (dispatching) {
+            return; // re-entered from onFrame (a handler that replied at once): the outer loop goes on
+        }
+        dispatching = true;
+        try {
+            while (!paused && !closing) {
+                ByteBuf frame;
+                try {
+                    frame = reader.next();
+                } catch (TcpException bad) {
+                    log.debug("connection to {}: {}", remote, bad.getMessage());
+                    closeWith("was closed", bad);
+                    return;
+                }
+                if (frame == null) {
+                    return;
+                }
+                onFrame(frame);
+            }
+        } finally {
+            dispatching = false;
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        reader.release();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
+        if (closing || !(msg instanceof ByteBuf)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        reader.append(ctx.alloc(), (ByteBuf) msg);
+        takeFrames();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        reader.discardSomeReadBytes();
+        flushIfNeeded();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        CorruptFrameException cut = reader.truncation();
+        reader.release();
+        if (cut != null) {
+            closeWith("was closed", cut);
+        } else {
+            closeWith("was closed by the peer", null);
+        }
+        lifetime.ended();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("connection to {}: {}", remote, cause.toString());
+            closeWith("was lost", cause);
+        } else {
+            log.warn("connection to {}: unexpected error, closing it", remote, cause);
+            closeWith("was closed after an unexpected error", cause);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        writabilityChanged();
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** Writes one frame (length prefix, then {@code payload}, which the channel now owns); flushes as the overview says. */
+    final void writeFrame(ByteBuf payload, ChannelPromise promise) {
+        ByteBuf header = ctx.alloc().ioBuffer(FrameReader.HEADER_BYTES, FrameReader.HEADER_BYTES);
+        header.writeInt(payload.readableBytes());
+        ctx.write(header, ctx.voidPromise());
+        ctx.write(payload, promise);
+        needsFlush = true;
+        if (!channel.isWritable()) {
+            flushIfNeeded();
+        } else if (!reading && !flushScheduled) {
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    private void scheduledFlush() {
+        flushScheduled = false;
+        flushIfNeeded();
+    }
+
+    final void flushIfNeeded() {
+        if (needsFlush) {
+            needsFlush = false;
+            ctx.flush();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.weft.core.tcp;
+
+import dev.weft.core.Loop;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server end of a connection: one {@link TcpExchange} per request, kept in arrival order until
+ * its reply can go out (replies leave in request order, whatever order handlers finish in).
+ *
+ * <p>Backpressure: with {@link TcpOptions#maxPendingRequests()} exchanges in flight, or while the
+ * channel is unwritable (the peer does not read its replies), the connection stops taking frames
+ * and stops reading the socket; TCP flow control then pushes back on the peer. Nothing is queued
+ * beyond that bound except the bytes of one read, which wait in the frame reader.
+ */
+final class ServerConnection extends FramedConnection {
+    private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+
+    private final TcpServer server;
+    private final TcpHandler handler;
+    /** Requests being handled or whose replies wait for earlier ones, oldest first. Loop-confined. */
+    private final ArrayDeque<TcpExchange> inFlight;
+
+    ServerConnection(TcpServer server, Loop loop, Channel channel, InetSocketAddress remote) {
+        super(loop, server.options(), channel, remote);
+        this.server = server;
+        this.handler = server.handler;
+        this.inFlight = new ArrayDeque<>(Math.min(options.maxPendingRequests(), 64));
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        opened();
+        server.connectionOpened(channel); // closes it again if the server is closing
+    }
+
+    @Override
+    void onFrame(ByteBuf request) {
+        TcpExchange ex;
+        try {
+            ex = handler.newExchange();
+        } catch (Throwable t) {
+            request.release();
+            handlerFailed(t);
+            return;
+        }
+        ex.begin(this, request);
+        inFlight.add(ex);
+        if (inFlight.size() >= options.maxPendingRequests()) {
+            pauseReading(true);
+        }
+        try {
+            handler.handle(ex);
+        } catch (Throwable t) {
+            ex.onComplete(null, t);
+        }
+    }
+
+    /** On the loop, exactly once per exchange: its handler completed. Writes every reply now due. */
+    void exchangeDone(TcpExchange done) {
+        done.releaseRequest();
+        if (isClosing()) {
+            ByteBuf r = done.takeReply();
+            if (r != null) {
+                r.release();
+            }
+            return;
+        }
+        done.settled = true;
+        TcpExchange head;
+        while ((head = inFlight.peek()) != null && head.settled) {
+            inFlight.poll();
+            Throwable failure = head.failure();
+            ByteBuf reply = head.takeReply();
+            if (failure == null && reply == null) {
+                failure = new NullPointerException("reply: null (expected: a ByteBuf; reply with an empty buffer for an empty reply)");
+            } else if (failure == null && reply.readableBytes() > options.maxFrameSize()) {
+                failure = new FrameTooLargeException("reply", reply.readableBytes(), options.maxFrameSize());
+                reply.release();
+            }
+            if (failure != null) {
+                handlerFailed(failure);
+                return;
+            }
+            writeFrame(reply, ctx.voidPromise());
+        }
+        updateReading();
+    }
+
+    private void handlerFailed(Throwable failure) {
+        log.warn("request handler of server {} failed for a request from {}; closing that connection after the"
+                + " replies before it (the wire format has no error frame)", server.localAddress(), remote, failure);
+        closeAfterFlush("was closed because a request handler failed", failure);
+    }
+
+    private void updateReading() {
+        pauseReading(inFlight.size() >= options.maxPendingRequests() || !channel.isWritable());
+    }
+
+    @Override
+    void writabilityChanged() {
+        if (!isClosing()) {
+            updateReading();
+        }
+    }
+
+    @Override
+    void onClosing() {
+        // Exchanges still being handled release their buffers when they complete (exchangeDone).
+        for (TcpExchange ex; (ex = inFlight.poll()) != null; ) {
+            if (ex.settled) {
+                ByteBuf r = ex.takeReply();
+                if (r != null) {
+                    r.release();
+                }
+            }
+        }
+        log.debug("server {}: {}", server.localAddress(), describeClose());
+    }
+}

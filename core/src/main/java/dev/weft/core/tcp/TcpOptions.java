@@ -1,0 +1,205 @@
+package dev.weft.core.tcp;
+
+import dev.weft.core.internal.Checks;
+import io.netty.channel.WriteBufferWaterMark;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * Options of Weft's TCP clients and servers; immutable, built with {@link #builder()}. One object
+ * serves both sides: {@link #connectTimeout()} only matters when connecting and
+ * {@link #bindAddress()} only when serving; the other limits apply to every connection.
+ *
+ * <pre>{@code
+ * TcpOptions opts = TcpOptions.builder()
+ *         .maxFrameSize(64 * 1024)
+ *         .maxPendingRequests(256)
+ *         .connectTimeout(Duration.ofSeconds(2))
+ *         .build();
+ * }</pre>
+ */
+public final class TcpOptions {
+    /** Default {@link #maxFrameSize()}: 1 MiB. */
+    public static final int DEFAULT_MAX_FRAME_SIZE = 1 << 20;
+    /** Default {@link #maxPendingRequests()}. */
+    public static final int DEFAULT_MAX_PENDING_REQUESTS = 1024;
+    /** Default {@link #writeBufferLowWaterMark()}: 32 KiB (Netty's). */
+    public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK = 32 * 1024;
+    /** Default {@link #writeBufferHighWaterMark()}: 64 KiB (Netty's). */
+    public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK = 64 * 1024;
+    /** Default {@link #connectTimeout()}. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final TcpOptions DEFAULTS = new Builder().build();
+
+    private final int maxFrameSize;
+    private final int maxPendingRequests;
+    private final int lowWaterMark;
+    private final int highWaterMark;
+    private final Duration connectTimeout;
+    private final InetSocketAddress bindAddress;
+    /** Netty's form of the watermarks, made once. */
+    final WriteBufferWaterMark waterMark;
+
+    private TcpOptions(Builder b) {
+        this.maxFrameSize = b.maxFrameSize;
+        this.maxPendingRequests = b.maxPendingRequests;
+        this.lowWaterMark = b.lowWaterMark;
+        this.highWaterMark = b.highWaterMark;
+        this.connectTimeout = b.connectTimeout;
+        this.bindAddress = b.bindAddress != null ? b.bindAddress
+                : new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        this.waterMark = new WriteBufferWaterMark(lowWaterMark, highWaterMark);
+    }
+
+    /** The defaults: 1 MiB frames, 1024 pending requests, 32/64 KiB watermarks, 10 s connect timeout, loopback port 0. */
+    public static TcpOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxFrameSize = maxFrameSize;
+        b.maxPendingRequests = maxPendingRequests;
+        b.lowWaterMark = lowWaterMark;
+        b.highWaterMark = highWaterMark;
+        b.connectTimeout = connectTimeout;
+        b.bindAddress = bindAddress;
+        return b;
+    }
+
+    /**
+     * The largest frame, in bytes (without its 4-byte length prefix), accepted in either direction.
+     * Outbound it is checked before writing; inbound the length prefix is checked before the bytes
+     * are read, so a peer cannot make Weft buffer more than this for one frame.
+     */
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /**
+     * Per connection, the most requests in flight at once. Client: requests (and sends) written and
+     * still awaiting their replies; one more fails with {@link ConnectionBusyException}. Server:
+     * requests being handled or whose replies wait for earlier ones; at the limit the server stops
+     * reading from that connection until a reply goes out (TCP flow control pushes back on the peer).
+     */
+    public int maxPendingRequests() {
+        return maxPendingRequests;
+    }
+
+    /** Below this many bytes waiting to be written, a connection that was unwritable becomes writable again. */
+    public int writeBufferLowWaterMark() {
+        return lowWaterMark;
+    }
+
+    /**
+     * Above this many bytes waiting to be written (the socket did not take them: the peer does not
+     * read), a connection is unwritable: a client refuses new requests with
+     * {@link ConnectionBusyException}; a server stops reading requests from that peer.
+     */
+    public int writeBufferHighWaterMark() {
+        return highWaterMark;
+    }
+
+    /** How long a connect may take before it fails with {@link TcpConnectTimeoutException} (whole milliseconds, rounded up). */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Where a server listens: loopback and an ephemeral port (0) unless set. */
+    public InetSocketAddress bindAddress() {
+        return bindAddress;
+    }
+
+    int connectTimeoutMillis() {
+        long ms = connectTimeout.toMillis();
+        if (Duration.ofMillis(ms).compareTo(connectTimeout) < 0) {
+            ms++;
+        }
+        return (int) ms;
+    }
+
+    @Override
+    public String toString() {
+        return "TcpOptions[maxFrameSize=" + maxFrameSize + ", maxPendingRequests=" + maxPendingRequests
+                + ", writeBufferWaterMarks=" + lowWaterMark + ".." + highWaterMark + ", connectTimeout="
+                + connectTimeout + ", bindAddress=" + bindAddress + "]";
+    }
+
+    /** Builds {@link TcpOptions}; every setter checks its argument and names it when it refuses one. */
+    public static final class Builder {
+        private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
+        private int lowWaterMark = DEFAULT_WRITE_BUFFER_LOW_WATER_MARK;
+        private int highWaterMark = DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private InetSocketAddress bindAddress;
+
+        private Builder() {}
+
+        /** The largest frame in bytes, 1 to {@link Integer#MAX_VALUE} (default 1 MiB). */
+        public Builder maxFrameSize(int bytes) {
+            this.maxFrameSize = Checks.positive(bytes, "maxFrameSize");
+            return this;
+        }
+
+        /** The most requests in flight per connection, at least 1 (default 1024). */
+        public Builder maxPendingRequests(int requests) {
+            this.maxPendingRequests = Checks.positive(requests, "maxPendingRequests");
+            return this;
+        }
+
+        /**
+         * The write buffer watermarks in bytes (default 32 KiB and 64 KiB).
+         *
+         * @throws IllegalArgumentException if {@code low} is negative or {@code high} is below {@code low} or not positive
+         */
+        public Builder writeBufferWaterMarks(int low, int high) {
+            Checks.notNegative(low, "writeBufferLowWaterMark");
+            Checks.positive(high, "writeBufferHighWaterMark");
+            if (high < low) {
+                throw new IllegalArgumentException("writeBufferHighWaterMark: " + high
+                        + " (expected: >= writeBufferLowWaterMark " + low + ")");
+            }
+            this.lowWaterMark = low;
+            this.highWaterMark = high;
+            return this;
+        }
+
+        /** How long a connect may take, more than zero and at most {@link Integer#MAX_VALUE} ms (default 10 s). */
+        public Builder connectTimeout(Duration timeout) {
+            Checks.positive(timeout, "connectTimeout");
+            if (Checks.saturatedNanos(timeout) / 1_000_000L >= Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: < " + Integer.MAX_VALUE + " ms)");
+            }
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Where a server listens (default: loopback, port 0 = an ephemeral port; the server reports the
+         * port it got). Use the wildcard address ({@code new InetSocketAddress(port)}) to listen on every
+         * interface.
+         *
+         * @throws IllegalArgumentException if the address is unresolved
+         */
+        public Builder bindAddress(InetSocketAddress address) {
+            Checks.notNull(address, "bindAddress");
+            if (address.isUnresolved()) {
+                throw new IllegalArgumentException("bindAddress: " + address + " (expected: a resolved address)");
+            }
+            this.bindAddress = address;
+            return this;
+        }
+
+        public TcpOptions build() {
+            return new TcpOptions(this);
+        }
+    }
+}
