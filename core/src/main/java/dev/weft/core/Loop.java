@@ -309,7 +309,7 @@ public final class Loop implements Executor {
 
     /** On the loop: tracks an op that close() must fail if it is still pending. */
     void register(Op<?> op) {
-        assert isLoopThread();
+        assert isLoopThread() || terminated; // after termination the sweep runs queued registrations
         if (op.isDone() || op.registered) {
             return;
         }
