@@ -20,6 +20,7 @@ final class ScenarioOptions {
     boolean sweep;
     long workNs;
     long deadlineMs = 30_000;
+    int connections = 64;
     boolean quiet;
 
     /** Option name -> (value placeholder, help with default). Order is the --help order. */
@@ -28,8 +29,8 @@ final class ScenarioOptions {
     static {
         HELP.put("--n", new String[] {"N", "tasks started at once (default 10000)"});
         HELP.put("--k", new String[] {"K", "sequential async steps per task (default 10)"});
-        HELP.put("--io", new String[] {"tick|timer", "what one step is: a task on a later loop turn, or a zero-delay"
-                + " loop timer (default tick)"});
+        HELP.put("--io", new String[] {"tick|timer|tcp", "what one step is: a task on the loop's next iteration, a zero-delay"
+                + " loop timer, or a request/reply over loopback TCP to an in-process echo server (default tick)"});
         HELP.put("--loops", new String[] {"L", "event loops; tasks are spread over them (default 1)"});
         HELP.put("--reps", new String[] {"R", "measured repetitions per variant; medians are reported (default 15)"});
         HELP.put("--warmup", new String[] {"W", "unmeasured repetitions first (default 5)"});
@@ -38,6 +39,7 @@ final class ScenarioOptions {
         HELP.put("--work-ns", new String[] {"NS", "CPU work done inside each step, in ns (default 0)"});
         HELP.put("--deadline", new String[] {"MS", "a repetition that takes longer is stopped and reported as not"
                 + " finished (default 30000)"});
+        HELP.put("--connections", new String[] {"C", "TCP connections for --io tcp, pipelined (default 64)"});
         HELP.put("--json", new String[] {"FILE", "where to write the JSON (default bench/results/scenario-<io>.json)"});
         HELP.put("--chart", new String[] {"FILE", "where to write the chart, a .png (default bench/results/scenario-<io>.png)"});
         HELP.put("--sweep", new String[] {"", "also run the scaling sweep (N, K and --work-ns) and chart it"});
@@ -46,7 +48,7 @@ final class ScenarioOptions {
     }
 
     enum Io {
-        TICK, TIMER;
+        TICK, TIMER, TCP;
 
         String label() {
             return name().toLowerCase();
@@ -99,6 +101,7 @@ final class ScenarioOptions {
                 case "--variants" -> o.variants = variants(value);
                 case "--work-ns" -> o.workNs = nonNegativeInt(a, value);
                 case "--deadline" -> o.deadlineMs = positiveInt(a, value);
+                case "--connections" -> o.connections = positiveInt(a, value);
                 case "--json" -> o.json = Path.of(value);
                 case "--chart" -> o.chart = chartPath(value);
                 case "--sweep" -> o.sweep = true;
@@ -155,7 +158,7 @@ final class ScenarioOptions {
                 return io;
             }
         }
-        throw new UsageException("--io: '" + v + "' (expected: tick or timer)");
+        throw new UsageException("--io: '" + v + "' (expected: tick, timer or tcp)");
     }
 
     private static List<Variant> variants(String v) throws UsageException {

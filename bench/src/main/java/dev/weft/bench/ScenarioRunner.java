@@ -111,15 +111,39 @@ final class ScenarioRunner {
     List<Result> runAll() {
         long expected = Steps.expectedChecksum(o.n, o.k);
         List<Result> results = new ArrayList<>();
-        for (Variant v : o.variants) {
-            results.add(run(v, expected));
+        try {
+            for (Variant v : o.variants) {
+                results.add(run(v, expected));
+            }
+        } finally {
+            close();
         }
         return results;
     }
 
+    /** Stops the echo server, if one was started. */
+    void close() {
+        if (echo != null) {
+            echo.close();
+            echo = null;
+        }
+    }
+
+    /** The echo server for --io tcp, started on first use and shared by the variants. */
+    private EchoServer echo;
+
+    private EchoServer echo() {
+        if (o.io == ScenarioOptions.Io.TCP && echo == null) {
+            // Room for every task of a connection to have its request in flight at once.
+            int perConnection = (o.n + o.connections - 1) / o.connections;
+            echo = new EchoServer(Math.max(1024, 2 * perConnection));
+        }
+        return echo;
+    }
+
     Result run(Variant v, long expected) {
         WeftRuntime rt = WeftRuntime.builder().loops(o.loops).name("bench-" + v.label).build();
-        Workload w = Workload.create(v, rt, o);
+        Workload w = Workload.create(v, rt, o, echo());
         try {
             String why = w.unavailable();
             if (why != null) {

@@ -86,6 +86,7 @@ final class Sweep {
                     cb = r;
                 }
             }
+            runner.close();
             for (int j = 0; j < base.variants.size(); j++) {
                 Result r = row.get(j);
                 if (r == null) {

@@ -10,7 +10,9 @@ import dev.weft.core.WeftRuntime;
 import dev.weft.coroutines.CoroutineScheduler;
 import dev.weft.coroutines.CoroutineStats;
 import dev.weft.coroutines.Coroutines;
+import dev.weft.core.tcp.TcpConnection;
 import dev.weft.futures.Futures;
+import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +37,8 @@ abstract class Workload implements AutoCloseable {
     final int k;
     final Io io;
     final long workIters;
+    /** For --io tcp: this variant's connections to the echo server, [loop][i]; null otherwise. */
+    private TcpConnection[][] conns;
 
     Workload(WeftRuntime runtime, ScenarioOptions o) {
         this.runtime = runtime;
@@ -43,7 +47,21 @@ abstract class Workload implements AutoCloseable {
         this.workIters = Steps.iterationsFor(o.workNs);
     }
 
-    static Workload create(Variant v, WeftRuntime rt, ScenarioOptions o) {
+    static Workload create(Variant v, WeftRuntime rt, ScenarioOptions o, EchoServer echo) {
+        Workload w = create(v, rt, o);
+        if (o.io == Io.TCP) {
+            w.conns = echo.connect(rt, o.connections);
+        }
+        return w;
+    }
+
+    /** The connection task {@code id} uses (tasks of a loop share that loop's connections). */
+    final TcpConnection connection(Loop loop, int id) {
+        TcpConnection[] mine = conns[loop.index()];
+        return mine[(id / conns.length) % mine.length];
+    }
+
+    private static Workload create(Variant v, WeftRuntime rt, ScenarioOptions o) {
         return switch (v) {
             case CALLBACKS -> new CallbacksWorkload(rt, o);
             case FUTURES -> new FuturesWorkload(rt, o);
@@ -116,6 +134,15 @@ abstract class Workload implements AutoCloseable {
             private final Sink sink;
             private int step;
             private long sum;
+            private Callback<ByteBuf> tcpReply;
+
+            /** For --io tcp: decodes the echoed value into this task's callback (one per task). */
+            private Callback<ByteBuf> tcpReply() {
+                if (tcpReply == null) {
+                    tcpReply = (reply, e) -> onComplete(e == null ? EchoServer.decode(reply) : null, e);
+                }
+                return tcpReply;
+            }
 
             Task(CallbacksWorkload w, Callbacks cb, int id, Sink sink) {
                 this.w = w;
@@ -128,6 +155,10 @@ abstract class Workload implements AutoCloseable {
                 switch (w.io) {
                     case TICK -> cb.tick(this, this);
                     case TIMER -> cb.schedule(Duration.ZERO, this, this);
+                    case TCP -> {
+                        TcpConnection c = w.connection(cb.runtime().loop(), id);
+                        cb.request(c, EchoServer.encode(c, call()), tcpReply());
+                    }
                 }
             }
 
@@ -188,6 +219,11 @@ abstract class Workload implements AutoCloseable {
             return switch (io) {
                 case TICK -> fu.tick(() -> Steps.compute(id, step, workIters));
                 case TIMER -> fu.schedule(Duration.ZERO, () -> Steps.compute(id, step, workIters));
+                case TCP -> {
+                    TcpConnection c = connection(fu.runtime().loop(), id);
+                    yield fu.request(c, EchoServer.encode(c, Steps.compute(id, step, workIters)))
+                            .thenApply(EchoServer::decode);
+                }
             };
         }
     }
@@ -245,6 +281,10 @@ abstract class Workload implements AutoCloseable {
             return switch (io) {
                 case TICK -> co.tick(() -> Steps.compute(id, step, workIters));
                 case TIMER -> co.schedule(Duration.ZERO, () -> Steps.compute(id, step, workIters));
+                case TCP -> {
+                    TcpConnection c = connection(Coroutines.current().loop(), id);
+                    yield EchoServer.decode(co.request(c, EchoServer.encode(c, Steps.compute(id, step, workIters))));
+                }
             };
         }
     }
@@ -263,10 +303,15 @@ abstract class Workload implements AutoCloseable {
         int step(int id, int step) {
             Loop loop = Coroutines.current().loop();
             Callable<Integer> task = () -> Steps.compute(id, step, workIters);
-            Op<Integer> op = switch (io) {
-                case TICK -> loop.tick(task, null);
-                case TIMER -> loop.schedule(Duration.ZERO, task, null);
-            };
+            if (io == Io.TCP) {
+                TcpConnection c = connection(loop, id);
+                Op<ByteBuf> req = c.request(EchoServer.encode(c, Steps.compute(id, step, workIters)), null);
+                while (!req.isDone()) {
+                    co.yieldNow();
+                }
+                return EchoServer.decode(req.getOrThrow());
+            }
+            Op<Integer> op = io == Io.TICK ? loop.tick(task, null) : loop.schedule(Duration.ZERO, task, null);
             while (!op.isDone()) {
                 co.yieldNow();
             }
