@@ -24,6 +24,7 @@ public final class Main {
         switch (cmd) {
             case "scenario" -> System.exit(scenario(rest, System.out, System.err));
             case "jmh" -> org.openjdk.jmh.Main.main(rest);
+            case "worker" -> System.exit(Fork.worker(rest, System.out, System.err));
             case "--help", "-h", "help" -> System.out.print(ScenarioOptions.help());
             default -> {
                 System.err.println("weft-bench: unknown command '" + cmd + "' (expected: scenario or jmh; try --help)");

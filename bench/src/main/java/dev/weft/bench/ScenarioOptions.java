@@ -14,6 +14,7 @@ final class ScenarioOptions {
     int loops = 1;
     int reps = 15;
     int warmup = 5;
+    long warmupMs = 1500;
     List<Variant> variants = new ArrayList<>(Variant.DEFAULTS);
     Path json;
     Path chart;
@@ -22,6 +23,9 @@ final class ScenarioOptions {
     long deadlineMs = 30_000;
     int connections = 64;
     boolean quiet;
+    boolean inProcess;
+    /** The arguments as given, for a forked worker. */
+    String[] args = new String[0];
 
     /** Option name -> (value placeholder, help with default). Order is the --help order. */
     static final Map<String, String[]> HELP = new LinkedHashMap<>();
@@ -33,7 +37,9 @@ final class ScenarioOptions {
                 + " loop timer, or a request/reply over loopback TCP to an in-process echo server (default tick)"});
         HELP.put("--loops", new String[] {"L", "event loops; tasks are spread over them (default 1)"});
         HELP.put("--reps", new String[] {"R", "measured repetitions per variant; medians are reported (default 15)"});
-        HELP.put("--warmup", new String[] {"W", "unmeasured repetitions first (default 5)"});
+        HELP.put("--warmup", new String[] {"W", "unmeasured repetitions first, at least (default 5)"});
+        HELP.put("--warmup-ms", new String[] {"MS", "...and at least this long, so the JIT has compiled the"
+                + " variant's code before it is measured (default 1500)"});
         HELP.put("--variants", new String[] {"a,b,...", "which variants, in order (default: all of "
                 + String.join(",", Variant.names()) + ")"});
         HELP.put("--work-ns", new String[] {"NS", "CPU work done inside each step, in ns (default 0)"});
@@ -43,6 +49,8 @@ final class ScenarioOptions {
         HELP.put("--json", new String[] {"FILE", "where to write the JSON (default bench/results/scenario-<io>.json)"});
         HELP.put("--chart", new String[] {"FILE", "where to write the chart, a .png (default bench/results/scenario-<io>.png)"});
         HELP.put("--sweep", new String[] {"", "also run the scaling sweep (N, K and --work-ns) and chart it"});
+        HELP.put("--in-process", new String[] {"", "run every variant in this JVM instead of one fresh JVM per variant"
+                + " (the default when run from the jar: JIT profiles of one style then cannot slow another)"});
         HELP.put("--quiet", new String[] {"", "no progress on stderr"});
         HELP.put("--help", new String[] {"", "this text"});
     }
@@ -98,6 +106,7 @@ final class ScenarioOptions {
                 case "--loops" -> o.loops = positiveInt(a, value);
                 case "--reps" -> o.reps = positiveInt(a, value);
                 case "--warmup" -> o.warmup = nonNegativeInt(a, value);
+                case "--warmup-ms" -> o.warmupMs = nonNegativeInt(a, value);
                 case "--variants" -> o.variants = variants(value);
                 case "--work-ns" -> o.workNs = nonNegativeInt(a, value);
                 case "--deadline" -> o.deadlineMs = positiveInt(a, value);
@@ -106,10 +115,12 @@ final class ScenarioOptions {
                 case "--chart" -> o.chart = chartPath(value);
                 case "--sweep" -> o.sweep = true;
                 case "--quiet" -> o.quiet = true;
+                case "--in-process" -> o.inProcess = true;
                 case "--help" -> throw new HelpRequested();
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
         }
+        o.args = args.clone();
         if ((long) o.n * o.k > 100_000_000L) {
             throw new UsageException("--n x --k = " + (long) o.n * o.k + " steps (expected: at most 100000000)");
         }

@@ -141,7 +141,21 @@ final class ScenarioRunner {
         return echo;
     }
 
+    /** One variant: in a fresh JVM when running from the jar (unless --in-process), else here. */
     Result run(Variant v, long expected) {
+        java.nio.file.Path jar = o.inProcess ? null : Fork.jar();
+        if (jar == null) {
+            return runHere(v, expected);
+        }
+        Result r = Fork.run(jar, v, o, progress);
+        if (r.failure != null && !r.measured()) {
+            say("%-30s failed: %s", v.label, r.failure.getMessage());
+        }
+        return r;
+    }
+
+    /** One variant, in this JVM. */
+    Result runHere(Variant v, long expected) {
         WeftRuntime rt = WeftRuntime.builder().loops(o.loops).name("bench-" + v.label).build();
         Workload w = Workload.create(v, rt, o, echo());
         try {
@@ -150,7 +164,8 @@ final class ScenarioRunner {
                 say("%-30s unavailable: %s", v.label, why);
                 return Result.unavailable(v, why);
             }
-            for (int i = 0; i < o.warmup; i++) {
+            long warmUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(o.warmupMs);
+            for (int i = 0; i < o.warmup || (o.warmup > 0 && System.nanoTime() < warmUntil); i++) {
                 Rep r = rep(w, expected);
                 if (!r.finished || r.failure != null) {
                     say("%-30s warm-up %d did not finish (%d tasks left)%s", v.label, i + 1, r.tasksLeft,

@@ -54,8 +54,16 @@ final class Sweep {
         o.loops = base.loops;
         o.reps = Math.min(base.reps, 5);
         o.warmup = Math.min(base.warmup, 2);
+        o.warmupMs = Math.min(base.warmupMs, 300);
         o.deadlineMs = Math.min(base.deadlineMs, 10_000);
         o.variants = base.variants;
+        o.inProcess = base.inProcess;
+        o.quiet = base.quiet;
+        o.args = new String[] {"--n", Integer.toString(n), "--k", Integer.toString(k), "--work-ns", Long.toString(workNs),
+            "--io", base.io.label(), "--loops", Integer.toString(base.loops), "--reps", Integer.toString(o.reps),
+            "--warmup", Integer.toString(o.warmup), "--warmup-ms", Long.toString(o.warmupMs),
+            "--deadline", Long.toString(o.deadlineMs), "--connections", Integer.toString(base.connections)};
+        o.connections = base.connections;
         return o;
     }
 

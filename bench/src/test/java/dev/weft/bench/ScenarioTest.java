@@ -30,6 +30,7 @@ class ScenarioTest {
         o.loops = loops;
         o.reps = 2;
         o.warmup = 1;
+        o.warmupMs = 0;
         o.deadlineMs = 60_000;
         return o;
     }
@@ -84,7 +85,7 @@ class ScenarioTest {
         Path chart = dir.resolve("s.png");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Main.scenario(new String[] {"--n", "100", "--k", "3", "--reps", "1", "--warmup", "0",
+        int status = Main.scenario(new String[] {"--n", "100", "--k", "3", "--reps", "1", "--warmup", "0", "--warmup-ms", "0",
                 "--json", json.toString(), "--chart", chart.toString(), "--quiet"},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, status, err.toString(StandardCharsets.UTF_8));

@@ -10,7 +10,6 @@ import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
@@ -41,13 +40,13 @@ public final class Loop implements Executor {
      * since the last look (one volatile read per task), it first moves up to REMOTE_BATCH remote tasks
      * to the tail of `local`. It stops when both are empty or the time budget (DRAIN_BUDGET_NANOS,
      * checked every 64 tasks) is spent. On budget
-     * exhaustion the drain re-arms itself through Netty's *scheduled* queue with zero delay, which
-     * Netty only looks at after it has polled I/O again: a task storm cannot starve sockets.
+     * exhaustion the drain stops and resumes right after Netty's next I/O poll (afterIo), so a task
+     * storm cannot starve sockets.
      *
      * Next-iteration tasks (tick): `ticks` collects tasks that must run on the loop's *next*
-     * iteration, after it has polled I/O. The first one of an iteration schedules `tickPass` through
-     * Netty's scheduled queue with zero delay, which Netty only fetches after its next I/O poll; the
-     * pass runs every tick collected so far, then drains the run queue as usual.
+     * iteration. Netty's I/O handler is wrapped (LoopIoHandler) so that right after every I/O poll
+     * the loop calls afterIo(): it runs the ticks collected so far, then drains the run queue. While
+     * ticks wait, the poll is told it cannot block. A drain cut short by its budget resumes there too.
      *
      * Termination: after the Netty loop stopped, `terminated` is set and the closing thread sweeps
      * both queues once; a producer that offered after reading `terminated == false` re-checks it
@@ -75,8 +74,8 @@ public final class Loop implements Executor {
     /** Tasks for the loop's next iteration (see {@link #tick}); loop-confined, swapped per pass. */
     private ArrayDeque<Runnable> ticks = new ArrayDeque<>(1024);
     private ArrayDeque<Runnable> ticksRunning = new ArrayDeque<>(1024);
-    private boolean tickPassScheduled;
-    private final Runnable tickPass = this::tickPass;
+    /** A drain was cut short by its budget: resume it right after the next I/O poll. */
+    private boolean drainAfterIo;
     private final MessagePassingQueue.Consumer<Runnable> toLocal = local::offer;
 
     // Cross-thread side.
@@ -226,45 +225,51 @@ public final class Loop implements Executor {
         }
     }
 
-    /** Runs the ticks collected during the previous iteration, then the run queue. */
-    private void tickPass() {
-        tickPassScheduled = false;
-        ArrayDeque<Runnable> run = ticks;
-        ticks = ticksRunning;
-        ticksRunning = run;
-        boolean wasDraining = draining;
-        draining = true;
-        try {
-            Runnable t;
-            while ((t = run.poll()) != null) {
-                try {
-                    t.run();
-                } catch (Throwable e) {
-                    taskFailed(t, e);
+    /** Whether work waits for the next iteration (the I/O poll must then not block). */
+    boolean hasWorkAfterIo() {
+        return drainAfterIo || !ticks.isEmpty();
+    }
+
+    /**
+     * Called by {@link LoopIoHandler} on the loop thread right after each I/O poll: runs the ticks
+     * collected during the previous iteration, then resumes a drain that its budget cut short.
+     */
+    void afterIo() {
+        if (!ticks.isEmpty()) {
+            ArrayDeque<Runnable> run = ticks;
+            ticks = ticksRunning;
+            ticksRunning = run;
+            boolean wasDraining = draining;
+            draining = true;
+            try {
+                Runnable t;
+                while ((t = run.poll()) != null) {
+                    try {
+                        t.run();
+                    } catch (Throwable e) {
+                        taskFailed(t, e);
+                    }
+                    metrics.tasks++;
                 }
-                metrics.tasks++;
+            } finally {
+                draining = wasDraining;
             }
-        } finally {
-            draining = wasDraining;
+            drainAfterIo = false;
+            drain();
+        } else if (drainAfterIo) {
+            drainAfterIo = false;
+            drain();
         }
-        drain();
     }
 
     private void addTick(Runnable task) {
         ticks.offer(task);
-        if (!tickPassScheduled) {
-            tickPassScheduled = true;
-            eventLoop.schedule(tickPass, 0, TimeUnit.NANOSECONDS);
-        }
     }
 
+    /** The drain's budget is spent: let Netty poll I/O, then carry on (see afterIo). */
     private void yieldToIo() {
+        drainAfterIo = true;
         localScheduled = true;
-        try {
-            eventLoop.schedule(drainTask, 0, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException stopped) {
-            localScheduled = false;
-        }
     }
 
     private void taskFailed(Runnable t, Throwable e) {
@@ -309,7 +314,7 @@ public final class Loop implements Executor {
 
     /** On the loop: tracks an op that close() must fail if it is still pending. */
     void register(Op<?> op) {
-        assert isLoopThread() || terminated; // after termination the sweep runs queued registrations
+        assert isCarrierThread() || terminated; // after termination the sweep runs queued registrations
         if (op.isDone() || op.registered) {
             return;
         }
@@ -327,7 +332,7 @@ public final class Loop implements Executor {
     }
 
     void unregister(Op<?> op) {
-        assert isLoopThread() || terminated;
+        assert isCarrierThread() || terminated;
         Op<?> p = op.prevPending;
         Op<?> n = op.nextPending;
         if (p != null) {

@@ -36,8 +36,9 @@ public abstract class Op<T> implements Cancellable {
      * result CAS) and a late attacher (after its listener CAS) try to move listener -> DELIVERED;
      * the Dekker-style pair of volatile writes/reads guarantees at least one of them sees both the
      * result and the listener, and the CAS guarantees at most one delivers. A facade that knows its
-     * listener up front passes it to the constructor (a plain write before the op is published), so
-     * the hot path costs two uncontended CASes and no allocation.
+     * listener up front passes it to the constructor (`preset`): nobody can attach another, so the
+     * result CAS alone decides who delivers, and the hot path costs one uncontended CAS and no
+     * allocation.
      *
      * Delivery thread: on the loop thread the listener runs inline. A completion from another
      * thread (worker pool, user thread, another loop) is handed to the loop with one task, which
@@ -61,6 +62,11 @@ public abstract class Op<T> implements Cancellable {
 
     /** The loop this op belongs to: where its listener runs. */
     final Loop loop;
+    /**
+     * Whether the listener was given to the constructor: then nobody can attach another, and the
+     * winner of the result CAS delivers without a second CAS on {@code listener}.
+     */
+    private final boolean preset;
 
     // Pending registry links: touched on the loop thread only (see Loop#register).
     Op<?> prevPending;
@@ -74,6 +80,7 @@ public abstract class Op<T> implements Cancellable {
     protected Op(Loop loop, OpListener<? super T> listener) {
         this.loop = java.util.Objects.requireNonNull(loop, "loop");
         this.listener = listener;
+        this.preset = listener != null;
     }
 
     /** The loop this operation belongs to; its listener runs on that loop's thread. */
@@ -237,10 +244,22 @@ public abstract class Op<T> implements Cancellable {
         }
         if (loop.isLoopThread()) {
             settledOnLoop();
+        } else if (loop.isCarrierThread()) {
+            // A virtual thread this loop carries: physically on the loop, so the loop-confined
+            // registry and counters may be touched here; only the listener waits for the loop thread.
+            settledOnCarrier();
         } else {
             loop.execute(new SettledElsewhere(this));
         }
         return true;
+    }
+
+    private void settledOnCarrier() {
+        if (registered) {
+            loop.unregister(this);
+        }
+        loop.metrics.completed(result instanceof Failure f ? f.cause : null);
+        tryDeliver();
     }
 
     /** On the loop thread: leave the registry, count the outcome, deliver if a listener is there. */
@@ -255,7 +274,10 @@ public abstract class Op<T> implements Cancellable {
     @SuppressWarnings("unchecked")
     private void tryDeliver() {
         Object l = listener;
-        if (l == null || l == DELIVERED || !LISTENER.compareAndSet(this, l, DELIVERED)) {
+        if (preset) {
+            // Only the winner of the result CAS gets here for a preset listener: no race to settle.
+            LISTENER.setOpaque(this, DELIVERED);
+        } else if (l == null || l == DELIVERED || !LISTENER.compareAndSet(this, l, DELIVERED)) {
             return;
         }
         OpListener<? super T> ol = (OpListener<? super T>) l;

@@ -51,6 +51,9 @@ public final class WeftRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WeftRuntime.class);
     private static final AtomicInteger IDS = new AtomicInteger();
 
+    /** Tunable: the default transport of new builders (AUTO, NIO or EPOLL). */
+    public static final String TRANSPORT_PROPERTY = "weft.transport";
+
     private final String name;
     private final Transport transport;
     private final MultiThreadIoEventLoopGroup group;
@@ -74,7 +77,15 @@ public final class WeftRuntime implements AutoCloseable {
         this.transport = resolve(b.transport);
         this.closeTimeout = b.closeTimeout;
         this.registry = b.registry;
-        IoHandlerFactory io = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory netty = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        List<LoopIoHandler> handlers = new ArrayList<>();
+        IoHandlerFactory io = executor -> {
+            LoopIoHandler h = new LoopIoHandler(netty.newHandler(executor));
+            synchronized (handlers) {
+                handlers.add(h);
+            }
+            return h;
+        };
         AtomicInteger loopThreads = new AtomicInteger();
         this.group = new MultiThreadIoEventLoopGroup(b.loops,
                 (java.util.concurrent.ThreadFactory) r -> daemon(
@@ -83,6 +94,9 @@ public final class WeftRuntime implements AutoCloseable {
         Iterator<io.netty.util.concurrent.EventExecutor> it = group.iterator();
         for (int i = 0; i < loops.length; i++) {
             loops[i] = new Loop(this, i, (EventLoop) it.next());
+            synchronized (handlers) {
+                handlers.get(i).loop = loops[i]; // children are created in iteration order
+            }
         }
         this.loopList = List.of(loops);
         for (Loop l : loops) {
@@ -351,7 +365,7 @@ public final class WeftRuntime implements AutoCloseable {
     /** Options for a {@link WeftRuntime}; every setter checks its argument. */
     public static final class Builder {
         private int loops = Runtime.getRuntime().availableProcessors();
-        private Transport transport = Transport.AUTO;
+        private Transport transport = Transport.valueOf(System.getProperty(TRANSPORT_PROPERTY, "AUTO").toUpperCase());
         private MeterRegistry registry;
         private int workerThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private int workerQueueCapacity = 1024;

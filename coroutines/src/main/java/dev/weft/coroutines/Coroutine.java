@@ -1,6 +1,7 @@
 package dev.weft.coroutines;
 
 import dev.weft.core.Loop;
+import dev.weft.core.internal.Carriers;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import java.util.concurrent.Callable;
@@ -17,8 +18,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * @param <T> the body's result type
  */
-public final class Coroutine<T> extends Op<T> {
+public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     final Coroutines owner;
+    /** Whether the loop's thread carries this coroutine (LOOP_AFFINE). */
+    private final boolean carried;
     /** Read by the body's thread only, after start. */
     private Callable<? extends T> body;
     /** The virtual thread; written before start. */
@@ -29,9 +32,10 @@ public final class Coroutine<T> extends Op<T> {
     /** Unparks this coroutine when the operation it awaits completes; one per coroutine. */
     final OpListener<Object> resumer = (v, e) -> LockSupport.unpark(thread);
 
-    Coroutine(Coroutines owner, Loop loop, Callable<? extends T> body) {
+    Coroutine(Coroutines owner, Loop loop, boolean carried, Callable<? extends T> body) {
         super(loop, null);
         this.owner = owner;
+        this.carried = carried;
         this.body = body;
     }
 
@@ -69,9 +73,15 @@ public final class Coroutine<T> extends Op<T> {
                 op.cancel();
             }
         }
-        suspendedOn = null;
+        SUSPENDED_ON.setRelease(this, null); // a canceller that still sees op cancels a done op: harmless
         owner.counted(this, parks);
         return op.getOrThrow();
+    }
+
+    /** Not API: the loop whose thread carries this coroutine, for {@link Carriers}. */
+    @Override
+    public Loop carrierLoop() {
+        return carried ? loop() : null;
     }
 
     /** The thread carrying this coroutine's body. */
@@ -95,5 +105,15 @@ public final class Coroutine<T> extends Op<T> {
 
     void startTracking() {
         track();
+    }
+
+    private static final java.lang.invoke.VarHandle SUSPENDED_ON;
+
+    static {
+        try {
+            SUSPENDED_ON = java.lang.invoke.MethodHandles.lookup().findVarHandle(Coroutine.class, "suspendedOn", Op.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 }

@@ -63,7 +63,6 @@ import org.slf4j.LoggerFactory;
 public final class Coroutines implements CloseParticipant {
     private static final Logger log = LoggerFactory.getLogger(Coroutines.class);
     private static final AtomicBoolean WARNED_FALLBACK = new AtomicBoolean();
-    private static final ThreadLocal<Coroutine<?>> CURRENT = new ThreadLocal<>();
 
     private final WeftRuntime runtime;
     private final CoroutineScheduler requested;
@@ -104,10 +103,10 @@ public final class Coroutines implements CloseParticipant {
         if (scheduler == CoroutineScheduler.LOOP_AFFINE) {
             factories = new ThreadFactory[loops.size()];
             for (Loop l : loops) {
-                factories[l.index()] = LoopCarriers.factory(l, runtime.name() + "-co-" + l.index() + "-");
+                factories[l.index()] = LoopCarriers.factory(l);
             }
         } else {
-            factories = new ThreadFactory[] {Thread.ofVirtual().name(runtime.name() + "-co-", 0).factory()};
+            factories = new ThreadFactory[] {Thread.ofVirtual().factory()};
         }
         perLoop = new LoopCounters[loops.size()];
         for (int i = 0; i < perLoop.length; i++) {
@@ -170,7 +169,7 @@ public final class Coroutines implements CloseParticipant {
             throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
         }
         runtime.ensureOpen();
-        Coroutine<T> c = new Coroutine<>(this, loop, body);
+        Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, body);
         ThreadFactory f = factories.length == 1 && scheduler == CoroutineScheduler.DEFAULT
                 ? factories[0] : factories[loop.index()];
         Thread t = f.newThread(() -> run(c));
@@ -183,10 +182,7 @@ public final class Coroutines implements CloseParticipant {
     }
 
     private void run(Coroutine<?> c) {
-        CURRENT.set(c);
-        if (scheduler == CoroutineScheduler.LOOP_AFFINE) {
-            Carriers.bind(c.loop());
-        }
+        Carriers.bind(c);
         try {
             c.runBody();
         } finally {
@@ -201,7 +197,7 @@ public final class Coroutines implements CloseParticipant {
 
     /** The coroutine running on the current thread, or {@code null}. */
     public static Coroutine<?> current() {
-        return CURRENT.get();
+        return Carriers.binding() instanceof Coroutine<?> c ? c : null;
     }
 
     // ---------------------------------------------------------------- suspending calls
@@ -209,7 +205,7 @@ public final class Coroutines implements CloseParticipant {
     /** Suspends for {@code delay} (a loop timer). */
     public void delay(Duration delay) {
         Checks.notNegative(delay, "delay");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             c.suspend(c.loop().delay(delay, c.resumer));
             return;
@@ -222,7 +218,7 @@ public final class Coroutines implements CloseParticipant {
     public <T> T schedule(Duration delay, Callable<? extends T> task) {
         Checks.notNegative(delay, "delay");
         Checks.notNull(task, "task");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             return c.suspend(c.loop().schedule(delay, task, c.resumer));
         }
@@ -233,7 +229,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs {@code task} on the loop on a later turn; suspends until it has run. */
     public <T> T submit(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             return c.suspend(c.loop().<T>submit(task, c.resumer));
         }
@@ -244,7 +240,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs {@code task} on the loop's next iteration (after it polled I/O); suspends until it has run. */
     public <T> T tick(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             return c.suspend(c.loop().<T>tick(task, c.resumer));
         }
@@ -255,7 +251,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs blocking {@code task} on the worker pool; suspends until it is done (the way out for blocking work). */
     public <T> T offload(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             return c.suspend(c.loop().<T>offload(task, c.resumer));
         }
@@ -266,7 +262,7 @@ public final class Coroutines implements CloseParticipant {
     /** Suspends until {@code op} completes (its one listener becomes this wait). */
     public <T> T await(Op<T> op) {
         Checks.notNull(op, "op");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (op.isDone()) {
             if (c != null && c.isDone()) {
                 c.suspend(op); // a cancelled coroutine throws
@@ -285,7 +281,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs each body as a child coroutine; returns every value in input order, or throws the first failure (cancelling the rest). */
     public <T> List<T> all(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         ThreadWaiter w = c == null ? outside("Coroutines.all()") : null;
         Loop loop = c != null ? c.loop() : runtime.loop();
         List<Coroutine<T>> kids = launchAll(loop, bodies);
@@ -295,7 +291,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs each body as a child coroutine; returns the first value (cancelling the rest), or throws {@link dev.weft.core.AllFailedException}. */
     public <T> T any(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         ThreadWaiter w = c == null ? outside("Coroutines.any()") : null;
         Loop loop = c != null ? c.loop() : runtime.loop();
         List<Coroutine<T>> kids = launchAll(loop, bodies);
@@ -312,7 +308,7 @@ public final class Coroutines implements CloseParticipant {
         if (bodies.isEmpty()) {
             throw new IllegalArgumentException("bodies: [] (expected: at least one operation to race)");
         }
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         ThreadWaiter w = c == null ? outside("Coroutines.race()") : null;
         Loop loop = c != null ? c.loop() : runtime.loop();
         List<Coroutine<T>> kids = launchAll(loop, bodies);
@@ -326,7 +322,7 @@ public final class Coroutines implements CloseParticipant {
     public <T> T withTimeout(Duration timeout, Callable<? extends T> body) {
         Checks.notNegative(timeout, "timeout");
         Checks.notNull(body, "body");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         ThreadWaiter w = c == null ? outside("Coroutines.withTimeout()") : null;
         Loop loop = c != null ? c.loop() : runtime.loop();
         Coroutine<T> kid = launch(loop, body);
@@ -355,7 +351,7 @@ public final class Coroutines implements CloseParticipant {
      * or {@link dev.weft.core.tcp.TcpConnectTimeoutException}. See {@link TcpConnection}.
      */
     public TcpConnection connect(InetSocketAddress remote, TcpOptions options) {
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             return c.suspend(TcpConnection.connect(c.loop(), remote, options, c.resumer));
         }
@@ -396,7 +392,7 @@ public final class Coroutines implements CloseParticipant {
     /** Closes {@code connection} (its pending requests fail); suspends until the socket is closed. */
     public void close(TcpConnection connection) {
         Checks.notNull(connection, "connection");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             c.suspend(connection.close(c.resumer));
             return;
@@ -418,7 +414,7 @@ public final class Coroutines implements CloseParticipant {
      */
     public TcpServer serve(TcpOptions options, CoroutineRequestHandler handler) {
         CoroutineTcpHandler adapter = new CoroutineTcpHandler(this, Checks.notNull(handler, "handler"));
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             return c.suspend(TcpServer.bind(c.loop(), options, adapter, c.resumer));
         }
@@ -429,7 +425,7 @@ public final class Coroutines implements CloseParticipant {
     /** Stops {@code server} and closes its connections; suspends until every socket is closed. */
     public void close(TcpServer server) {
         Checks.notNull(server, "server");
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         if (c != null) {
             c.suspend(server.close(c.resumer));
             return;
@@ -444,7 +440,7 @@ public final class Coroutines implements CloseParticipant {
             ReferenceCountUtil.release(frame);
             Checks.notNull(connection, "connection");
         }
-        return CURRENT.get();
+        return current();
     }
 
     private ThreadWaiter outsideReleasing(String what, ByteBuf owned) {
@@ -469,7 +465,7 @@ public final class Coroutines implements CloseParticipant {
     }
 
     private Loop homeLoop() {
-        Coroutine<?> c = CURRENT.get();
+        Coroutine<?> c = current();
         return c != null && c.loop().runtime() == runtime ? c.loop() : runtime.loop();
     }
 

@@ -3,26 +3,40 @@ package dev.weft.core.internal;
 import dev.weft.core.Loop;
 
 /**
- * Which loop, if any, carries the current virtual thread. The loop-affine coroutine scheduler binds
- * each virtual thread it starts to its loop, so that {@link Loop#execute} can tell that a caller is
- * physically on the loop's thread even though {@code Thread.currentThread()} is the virtual thread
- * (Netty's {@code inEventLoop()} says {@code false} there). Not API.
+ * What runs on the current virtual thread, as far as Weft needs to know: one thread-local binding
+ * per virtual thread started by a Weft facade. It tells {@link Loop#execute} that a caller is
+ * physically on a loop's thread even though {@code Thread.currentThread()} is the virtual thread
+ * (Netty's {@code inEventLoop()} says {@code false} there), and it lets the facade find its own
+ * state (the coroutine) with the same single lookup. Not API.
  */
 public final class Carriers {
-    private static final ThreadLocal<Loop> CARRIED_BY = new ThreadLocal<>();
+
+    /** The state a facade binds to a virtual thread it starts. */
+    public interface Binding {
+        /** The loop whose thread carries this virtual thread, or {@code null} if none does. */
+        Loop carrierLoop();
+    }
+
+    private static final ThreadLocal<Binding> BOUND = new ThreadLocal<>();
 
     private Carriers() {}
 
-    /** Binds the current virtual thread to the loop whose thread carries it. Call first thing in its body. */
-    public static void bind(Loop loop) {
+    /** Binds the current virtual thread. Call first thing in its body. */
+    public static void bind(Binding binding) {
         if (!Thread.currentThread().isVirtual()) {
-            throw new IllegalStateException("only a virtual thread carried by a loop may be bound to it");
+            throw new IllegalStateException("only a virtual thread started by a Weft facade may be bound");
         }
-        CARRIED_BY.set(loop);
+        BOUND.set(binding);
+    }
+
+    /** The current thread's binding, or {@code null}. */
+    public static Binding binding() {
+        return BOUND.get();
     }
 
     /** The loop carrying the current virtual thread, or {@code null}. */
     public static Loop current() {
-        return CARRIED_BY.get();
+        Binding b = BOUND.get();
+        return b == null ? null : b.carrierLoop();
     }
 }

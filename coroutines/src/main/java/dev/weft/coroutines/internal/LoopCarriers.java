@@ -89,13 +89,13 @@ public final class LoopCarriers {
     }
 
     /** A factory of virtual threads scheduled by {@code carrier}. */
-    public static ThreadFactory factory(Executor carrier, String namePrefix) {
+    public static ThreadFactory factory(Executor carrier) {
         if (BUILDER == null) {
             throw new UnsupportedOperationException(UNAVAILABLE);
         }
         try {
             Thread.Builder.OfVirtual b = (Thread.Builder.OfVirtual) BUILDER.invokeExact(carrier);
-            return b.name(namePrefix, 0).factory();
+            return b.factory();
         } catch (Throwable t) {
             throw new IllegalStateException("could not create a loop-carried virtual thread builder", t);
         }

@@ -1,0 +1,91 @@
+package dev.weft.core;
+
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
+import io.netty.channel.IoRegistration;
+
+/**
+ * Netty's I/O handler for one loop (epoll or NIO), wrapped so that Weft knows where a loop iteration
+ * ends: right after each I/O poll, {@link Loop#afterIo()} runs what was deferred to "the next
+ * iteration" (ticks, and a drain cut short by its time budget). While such work waits, the poll must
+ * not block, so {@link IoHandlerContext#canBlock()} is narrowed accordingly. Loop-confined.
+ */
+final class LoopIoHandler implements IoHandler {
+    private final IoHandler delegate;
+    /** Set by the runtime before the loop thread starts. */
+    volatile Loop loop;
+    private IoHandlerContext outer;
+    private final IoHandlerContext context = new IoHandlerContext() {
+        @Override
+        public boolean canBlock() {
+            return outer.canBlock() && !loop.hasWorkAfterIo();
+        }
+
+        @Override
+        public long delayNanos(long currentTimeNanos) {
+            return outer.delayNanos(currentTimeNanos);
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return outer.deadlineNanos();
+        }
+
+        @Override
+        public void reportActiveIoTime(long activeNanos) {
+            outer.reportActiveIoTime(activeNanos);
+        }
+
+        @Override
+        public boolean shouldReportActiveIoTime() {
+            return outer.shouldReportActiveIoTime();
+        }
+    };
+
+    LoopIoHandler(IoHandler delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public void initialize() {
+        delegate.initialize();
+    }
+
+    @Override
+    public int run(IoHandlerContext ctx) {
+        Loop l = loop;
+        if (l == null) {
+            return delegate.run(ctx);
+        }
+        outer = ctx;
+        int handled = delegate.run(context);
+        l.afterIo();
+        return handled;
+    }
+
+    @Override
+    public void prepareToDestroy() {
+        delegate.prepareToDestroy();
+    }
+
+    @Override
+    public void destroy() {
+        delegate.destroy();
+    }
+
+    @Override
+    public IoRegistration register(IoHandle handle) throws Exception {
+        return delegate.register(handle);
+    }
+
+    @Override
+    public void wakeup() {
+        delegate.wakeup();
+    }
+
+    @Override
+    public boolean isCompatible(Class<? extends IoHandle> handleType) {
+        return delegate.isCompatible(handleType);
+    }
+}
