@@ -53,6 +53,9 @@ final class Fork {
         // JVM has never touched, and on this VM the page faults alone cost ~12 ms per 4.5 MB (callbacks
         // measured 14 ms instead of 2.4 ms until the heap had been touched once).
         cmd.addAll(List.of("-Xms" + HEAP, "-Xmx" + HEAP, "-XX:+AlwaysPreTouch"));
+        if (Runtime.version().feature() >= 23) {
+            cmd.add("--sun-misc-unsafe-memory-access=allow"); // JCTools' Unsafe use warns on every start otherwise
+        }
         cmd.addAll(List.of("-jar", jar.toString(), "worker", v.label));
         cmd.addAll(Arrays.asList(o.args));
         if (o.quiet) {

@@ -52,12 +52,16 @@ public final class Main {
         }
         List<ScenarioRunner.Result> results = new ScenarioRunner(o, progress).runAll();
         Report report = new Report(o, results);
-        report.printTable(out);
+        java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+        report.printTable(new PrintStream(table, true, StandardCharsets.UTF_8));
+        out.print(table.toString(StandardCharsets.UTF_8));
         Path json = o.json != null ? o.json : Path.of("bench", "results", "scenario-" + o.io.label() + ".json");
         Path chart = o.chart != null ? o.chart : Path.of("bench", "results", "scenario-" + o.io.label() + ".png");
+        Path text = json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + ".txt");
         write(json, report.json());
+        write(text, table.toString(StandardCharsets.UTF_8));
         report.chart(chart);
-        out.printf("%nwrote %s and %s%n", json, chart);
+        out.printf("%nwrote %s, %s and %s%n", json, text, chart);
         int status = 0;
         for (ScenarioRunner.Result r : results) {
             if (r.measured() && r.finished && !r.checksumOk) {
@@ -74,8 +78,11 @@ public final class Main {
             sweep.run();
             Path sj = json.resolveSibling("sweep-" + o.io.label() + ".json");
             Path sc = chart.resolveSibling("sweep-" + o.io.label() + ".png");
-            sweep.print(out);
+            java.io.ByteArrayOutputStream st = new java.io.ByteArrayOutputStream();
+            sweep.print(new PrintStream(st, true, StandardCharsets.UTF_8));
+            out.print(st.toString(StandardCharsets.UTF_8));
             write(sj, sweep.json());
+            write(sj.resolveSibling("sweep-" + o.io.label() + ".txt"), st.toString(StandardCharsets.UTF_8));
             sweep.chart(sc);
             out.printf("wrote %s and %s%n", sj, sc);
         }

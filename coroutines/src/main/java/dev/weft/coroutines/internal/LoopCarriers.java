@@ -22,6 +22,17 @@ import java.util.concurrent.ThreadFactory;
  * unpark and yield of such a thread; the continuation must run on a platform thread, and Weft's
  * Loop.execute() runs it on the loop thread, between other loop tasks.
  *
+ * Where a loop-carried step's time goes (JFR execution samples, scenario at io=tick, N=10k, K=100,
+ * Temurin 25, 2 cores; roughly 240-350 ns a step against 25-30 ns for a callback step): about half is
+ * the JDK's own park/unpark (VirtualThread.park/unmount, runContinuation/mount, the state CASes,
+ * the scoped-value cache swap); the rest is allocation of the step's op and lambda (fresh memory,
+ * cache misses), Loop.tick, and small Weft costs that were cut after profiling: one thread-local
+ * lookup per suspending call (the binding serves both the facade and Loop.isCarrierThread), no
+ * second CAS to deliver to a listener known up front, completions made on the carrier settle in
+ * place instead of through a loop task, unnamed virtual threads. The floor measured on a bare
+ * ArrayDeque executor (SCENARIO.md) is 170-195 ns; what remains above it is the op itself and
+ * memory traffic over 10k coroutine stacks.
+ *
  * Tested on: Temurin 25 (the machine this project is built on); the constructor's shape is the same
  * in OpenJDK 21. What happens on a JDK that removes or changes it: the lookup fails, available() is
  * false with the reason in unavailableReason(), and the facade falls back to the DEFAULT scheduler
