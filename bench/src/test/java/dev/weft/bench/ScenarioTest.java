@@ -80,6 +80,29 @@ class ScenarioTest {
     }
 
     @Test
+    void aVariantPastItsDeadlineIsReportedAsNotFinishedWithTheTasksLeft() {
+        ScenarioOptions o = tiny(Io.TICK, 1);
+        o.n = 2000;
+        o.k = 20;
+        o.warmup = 0;
+        o.reps = 1;
+        // Busy-yield on the loop spends the loop's whole 1 ms drain budget on every step: 20 steps
+        // cannot finish within 1 ms.
+        o.deadlineMs = 1;
+        o.variants = List.of(Variant.BUSY_YIELD);
+        Result r = new ScenarioRunner(o, null).runAll().get(0);
+        assertTrue(!r.finished, "finished within 1 ms?");
+        assertTrue(r.tasksLeft > 0 && r.tasksLeft <= o.n, "tasks left: " + r.tasksLeft);
+        Report report = new Report(o, List.of(r));
+        String json = report.json();
+        assertTrue(json.contains("\"finished\": false") && json.contains("\"tasks_left\": " + r.tasksLeft), json);
+        ByteArrayOutputStream table = new ByteArrayOutputStream();
+        report.printTable(new PrintStream(table, true, StandardCharsets.UTF_8));
+        assertTrue(table.toString(StandardCharsets.UTF_8).contains("did not finish: " + r.tasksLeft + " of 2000 tasks left"),
+                table.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void theCommandWritesTableJsonAndChartAndRejectsBadOptions(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("s.json");
         Path chart = dir.resolve("s.png");
