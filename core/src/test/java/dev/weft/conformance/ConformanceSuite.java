@@ -1,9 +1,11 @@
 package dev.weft.conformance;
 
+import static dev.weft.conformance.Waits.awaitTrue;
+import static dev.weft.conformance.Waits.blockLoops;
+import static dev.weft.conformance.Waits.flushLoops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -651,61 +653,11 @@ public abstract class ConformanceSuite {
         return o.failure();
     }
 
-    /** Blocks every loop of {@code r} until the returned latch is released. */
-    protected static CountDownLatch blockLoops(WeftRuntime r) throws InterruptedException {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch blocked = new CountDownLatch(r.loops().size());
-        for (Loop l : r.loops()) {
-            l.execute(() -> {
-                blocked.countDown();
-                try {
-                    release.await(WAIT, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-        }
-        assertTrue(blocked.await(WAIT, TimeUnit.SECONDS));
-        return release;
-    }
-
-    /** Waits until every loop has run everything submitted to it before this call. */
-    protected static void flushLoops(WeftRuntime r) {
-        for (Loop l : r.loops()) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            l.execute(() -> done.complete(null));
-            try {
-                done.get(WAIT, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new AssertionError("loop did not come round", e);
-            }
-        }
-    }
-
-    protected static void awaitTrue(Callable<Boolean> condition, String message) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-        try {
-            while (!condition.call()) {
-                if (System.nanoTime() > deadline) {
-                    fail(message);
-                }
-                Thread.onSpinWait();
-                Thread.yield();
-            }
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private static void await(CyclicBarrier b) {
         try {
             b.await(WAIT, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-    }
-
-    static {
-        assertNotNull(ResourceLeakDetector.getLevel());
     }
 }

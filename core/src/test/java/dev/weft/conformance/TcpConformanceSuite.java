@@ -1,6 +1,10 @@
 package dev.weft.conformance;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static dev.weft.conformance.Waits.awaitTrue;
+import static dev.weft.conformance.Waits.blockLoop;
+import static dev.weft.conformance.Waits.blockLoops;
+import static dev.weft.conformance.Waits.flushLoops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -802,49 +806,5 @@ public abstract class TcpConformanceSuite {
         }
         assertTrue(s.callsRunInCoroutine(), s.name() + ": bad input must be rejected by the call itself");
         return o.failure();
-    }
-
-    /** Blocks {@code loop} until the returned latch is released. */
-    protected static CountDownLatch blockLoop(Loop loop) throws InterruptedException {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch blocked = new CountDownLatch(1);
-        loop.execute(() -> {
-            blocked.countDown();
-            try {
-                release.await(WAIT, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertTrue(blocked.await(WAIT, TimeUnit.SECONDS));
-        return release;
-    }
-
-    /** Waits until every loop has run everything submitted to it before this call. */
-    protected static void flushLoops(WeftRuntime r) {
-        for (Loop l : r.loops()) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            l.execute(() -> done.complete(null));
-            try {
-                done.get(WAIT, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new AssertionError("loop did not come round", e);
-            }
-        }
-    }
-
-    protected static void awaitTrue(Callable<Boolean> condition, String message) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-        try {
-            while (!condition.call()) {
-                if (System.nanoTime() > deadline) {
-                    fail(message);
-                }
-                Thread.onSpinWait();
-                Thread.yield();
-            }
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

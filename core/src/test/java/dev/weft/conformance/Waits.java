@@ -1,0 +1,80 @@
+package dev.weft.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.weft.core.Loop;
+import dev.weft.core.WeftRuntime;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Bounded waits shared by the conformance suites: on events, never on the clock alone. */
+public final class Waits {
+    static final long WAIT = Outcome.WAIT_SECONDS;
+
+    private Waits() {}
+
+    /** Blocks {@code loop} until the returned latch is released. */
+    public static CountDownLatch blockLoop(Loop loop) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        loop.execute(() -> {
+            blocked.countDown();
+            try {
+                release.await(WAIT, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocked.await(WAIT, TimeUnit.SECONDS));
+        return release;
+    }
+
+    /** Blocks every loop of {@code r} until the returned latch is released. */
+    public static CountDownLatch blockLoops(WeftRuntime r) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        for (Loop l : r.loops()) {
+            CountDownLatch one = blockLoop(l);
+            new Thread(() -> {
+                try {
+                    release.await(WAIT, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                one.countDown();
+            }).start();
+        }
+        return release;
+    }
+
+    /** Waits until every loop has run everything submitted to it before this call. */
+    public static void flushLoops(WeftRuntime r) {
+        for (Loop l : r.loops()) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            l.execute(() -> done.complete(null));
+            try {
+                done.get(WAIT, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("loop did not come round", e);
+            }
+        }
+    }
+
+    /** Waits (bounded) until {@code condition} holds. */
+    public static void awaitTrue(Callable<Boolean> condition, String message) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+        try {
+            while (!condition.call()) {
+                if (System.nanoTime() > deadline) {
+                    fail(message);
+                }
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
