@@ -48,7 +48,7 @@ final class EchoServer implements AutoCloseable {
     }
 
     static ByteBuf encode(TcpConnection c, int value) {
-        return c.alloc().buffer(4).writeInt(value);
+        return c.frameBuffer(4).writeInt(value);
     }
 
     /** The value in a reply, which is released here. */

@@ -276,12 +276,33 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- writing
 
+    /** A buffer with {@link FrameReader#HEADER_BYTES} reserved before its reader index. */
+    static ByteBuf frameBuffer(io.netty.buffer.ByteBufAllocator alloc, int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity: " + capacity + " (expected: >= 0)");
+        }
+        ByteBuf b = alloc.ioBuffer(FrameReader.HEADER_BYTES + capacity);
+        b.writerIndex(FrameReader.HEADER_BYTES);
+        b.readerIndex(FrameReader.HEADER_BYTES);
+        return b;
+    }
+
     /** Writes one frame (length prefix, then {@code payload}, which the channel now owns); flushes as the overview says. */
     final void writeFrame(ByteBuf payload, ChannelPromise promise) {
-        ByteBuf header = ctx.alloc().ioBuffer(FrameReader.HEADER_BYTES, FrameReader.HEADER_BYTES);
-        header.writeInt(payload.readableBytes());
-        ctx.write(header, ctx.voidPromise());
-        ctx.write(payload, promise);
+        int length = payload.readableBytes();
+        int start = payload.readerIndex();
+        if (start >= FrameReader.HEADER_BYTES && !payload.isReadOnly()) {
+            // Room in front (see frameBuffer): the prefix goes there and the frame is one buffer.
+            // The bytes before readerIndex are Weft's too, since the whole buffer was handed over.
+            payload.setInt(start - FrameReader.HEADER_BYTES, length);
+            payload.readerIndex(start - FrameReader.HEADER_BYTES);
+            ctx.write(payload, promise);
+        } else {
+            ByteBuf header = ctx.alloc().ioBuffer(FrameReader.HEADER_BYTES, FrameReader.HEADER_BYTES);
+            header.writeInt(length);
+            ctx.write(header, ctx.voidPromise());
+            ctx.write(payload, promise);
+        }
         needsFlush = true;
         if (!channel.isWritable()) {
             flushIfNeeded();

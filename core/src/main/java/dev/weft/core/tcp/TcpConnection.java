@@ -172,6 +172,15 @@ public final class TcpConnection {
         return ch.channel.alloc();
     }
 
+    /**
+     * A pooled buffer for a frame of about {@code capacity} bytes, with room reserved in front for
+     * the length prefix: written through it, a frame leaves as one buffer (one write entry, no
+     * separate header allocation) instead of two. Write the payload into it as usual.
+     */
+    public ByteBuf frameBuffer(int capacity) {
+        return FramedConnection.frameBuffer(alloc(), capacity);
+    }
+
     @Override
     public String toString() {
         return "TcpConnection[" + ch.remote + (isOpen() ? "" : ", closed") + ", " + ch.loop + "]";
