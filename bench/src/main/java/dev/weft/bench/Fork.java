@@ -130,7 +130,7 @@ final class Fork {
             LoopStats l = r.loop;
             put(b, "loop", l.tasks() + "," + l.drains() + "," + l.budgetExhaustions() + "," + l.crossThreadHandoffs() + ","
                     + l.succeeded() + "," + l.failed() + "," + l.cancelled() + "," + l.lateCompletions() + ","
-                    + l.taskFailures() + "," + l.listenerFailures() + "," + l.pendingOperations());
+                    + l.taskFailures() + "," + l.listenerFailures() + "," + l.pendingOperations() + "," + l.iterations());
         }
         if (r.coroutines != null) {
             CoroutineStats c = r.coroutines;
@@ -162,7 +162,7 @@ final class Fork {
         LoopStats loop = null;
         if (m.containsKey("loop")) {
             long[] x = longs(m.get("loop"));
-            loop = new LoopStats(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], (int) x[10]);
+            loop = new LoopStats(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], (int) x[10], x[11]);
         }
         CoroutineStats co = null;
         if (m.containsKey("co")) {

@@ -62,9 +62,9 @@ final class Report {
         out.printf(Locale.ROOT, "Weft scenario: N=%d tasks x K=%d steps, io=%s, %d loop(s), %d reps after %d warm-up,"
                 + " work/step=%d ns%n", o.n, o.k, o.io.label(), o.loops, o.reps, o.warmup, o.workNs);
         out.printf(Locale.ROOT, "machine: %s; %s%n%n", machine(), date);
-        String head = String.format(Locale.ROOT, "%-30s %10s %19s %9s %9s %8s %8s %9s %9s %8s %8s %7s %s",
+        String head = String.format(Locale.ROOT, "%-30s %10s %19s %9s %9s %8s %8s %9s %9s %8s %8s %7s %7s %s",
                 "variant", "median ms", "min-max ms", "x cb", "ns/step", "B/step", "CPU ms", "handoff/s",
-                "offloop/s", "yield/s", "park/s", "cuts", "checksum");
+                "offloop/s", "yield/s", "park/s", "iters", "cuts", "checksum");
         out.println(head);
         out.println("-".repeat(head.length()));
         for (Result r : results) {
@@ -79,12 +79,12 @@ final class Report {
             }
             LoopStats l = r.loop;
             CoroutineStats c = r.coroutines;
-            out.printf(Locale.ROOT, "%-30s %10.2f %19s %9s %9.0f %8.0f %8.0f %9.2f %9.2f %8.2f %8.2f %7d %s%n",
+            out.printf(Locale.ROOT, "%-30s %10.2f %19s %9s %9.0f %8.0f %8.0f %9.2f %9.2f %8.2f %8.2f %7d %7d %s%n",
                     r.variant.label, r.medianMs(), String.format(Locale.ROOT, "%.2f-%.2f", r.minMs(), r.maxMs()),
                     fmtRatio(ratio(r)), r.nsPerStep(o.n, o.k), r.perStep(r.allocatedBytes), r.cpuNanos / 1e6 / r.repNanos.length,
                     r.perStep(l.crossThreadHandoffs()), c == null ? 0 : r.perStep(c.resumesOffLoop()),
                     c == null ? 0 : r.perStep(c.yields()), c == null ? 0 : r.perStep(c.parks()),
-                    l.budgetExhaustions(), r.checksumOk ? "ok " + r.checksum : "MISMATCH " + r.checksum);
+                    l.iterations() / r.repNanos.length, l.budgetExhaustions() / r.repNanos.length, r.checksumOk ? "ok " + r.checksum : "MISMATCH " + r.checksum);
         }
         out.println();
         out.printf(Locale.ROOT, "reference (the article): callbacks %.2f ms, cooperative coroutines %.2f ms = %.1fx%n",
@@ -93,7 +93,8 @@ final class Report {
                 + " CPU ms = process CPU per rep;");
         out.println("  handoff/s = tasks handed to a loop from another thread, per step; offloop/s = coroutine resumes"
                 + " off the loop thread, per step;");
-        out.println("  yield/s, park/s = per step; cuts = drains cut short by the time budget to let I/O in.");
+        out.println("  yield/s, park/s = per step; iters = loop iterations (I/O polls) per rep; cuts = drains cut short"
+                + " by the time budget to let I/O in, per rep.");
     }
 
     private static String fmtRatio(double r) {
@@ -144,6 +145,7 @@ final class Report {
                 j.key("counters").open();
                 j.field("steps", r.steps).field("ops_completed", l.completed()).field("tasks_run", l.tasks())
                         .field("drains", l.drains()).field("drain_budget_cuts", l.budgetExhaustions())
+                        .field("loop_iterations", l.iterations())
                         .field("cross_thread_handoffs", l.crossThreadHandoffs())
                         .field("cross_thread_handoffs_per_step", r.perStep(l.crossThreadHandoffs()));
                 if (c != null) {

@@ -54,6 +54,10 @@ class ScenarioTest {
                 // Every step is one operation; every coroutine is one more (its own Op).
                 assertEquals(steps + (r.variant.isCoroutine() ? tasks : 0), l.succeeded(), what + " ops completed: " + l);
                 assertEquals(0, l.failed() + l.cancelled() + l.lateCompletions(), what + ": " + l);
+                if (io == Io.TICK) {
+                    // A tick completes on the loop's next iteration: K steps need K iterations per rep.
+                    assertTrue(l.iterations() >= (long) o.reps * o.k, what + ": iterations " + l.iterations());
+                }
                 CoroutineStats c = r.coroutines;
                 if (!r.variant.isCoroutine()) {
                     assertNull(c);

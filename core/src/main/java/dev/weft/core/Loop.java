@@ -235,6 +235,7 @@ public final class Loop implements Executor {
      * collected during the previous iteration, then resumes a drain that its budget cut short.
      */
     void afterIo() {
+        metrics.iterations++;
         if (!ticks.isEmpty()) {
             ArrayDeque<Runnable> run = ticks;
             ticks = ticksRunning;

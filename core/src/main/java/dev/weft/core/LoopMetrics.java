@@ -18,6 +18,8 @@ final class LoopMetrics {
     long cancelled;
     long taskFailures;
     long listenerFailures;
+    /** I/O polls (loop iterations), counted by LoopIoHandler's hook. */
+    long iterations;
     /** Completions that lost to an earlier one (ignored, never delivered twice). Any thread. */
     final LongAdder lateCompletions = new LongAdder();
 

@@ -15,15 +15,17 @@ package dev.weft.core;
  * @param taskFailures tasks that threw with nobody to tell
  * @param listenerFailures listeners that threw
  * @param pendingOperations operations in the pending registry now
+ * @param iterations loop iterations: I/O polls the loop has made
  */
 public record LoopStats(long tasks, long drains, long budgetExhaustions, long crossThreadHandoffs,
         long succeeded, long failed, long cancelled, long lateCompletions, long taskFailures,
-        long listenerFailures, int pendingOperations) {
+        long listenerFailures, int pendingOperations, long iterations) {
 
     static LoopStats of(Loop loop) {
         LoopMetrics m = loop.metrics;
         return new LoopStats(m.tasks, m.drains, m.budgetExhaustions, m.remoteTasks, m.succeeded, m.failed,
-                m.cancelled, m.lateCompletions.sum(), m.taskFailures, m.listenerFailures, loop.pendingOperations());
+                m.cancelled, m.lateCompletions.sum(), m.taskFailures, m.listenerFailures, loop.pendingOperations(),
+                m.iterations);
     }
 
     /** Completed operations, in any way. */
@@ -36,7 +38,8 @@ public record LoopStats(long tasks, long drains, long budgetExhaustions, long cr
         return new LoopStats(tasks - before.tasks, drains - before.drains, budgetExhaustions - before.budgetExhaustions,
                 crossThreadHandoffs - before.crossThreadHandoffs, succeeded - before.succeeded, failed - before.failed,
                 cancelled - before.cancelled, lateCompletions - before.lateCompletions,
-                taskFailures - before.taskFailures, listenerFailures - before.listenerFailures, pendingOperations);
+                taskFailures - before.taskFailures, listenerFailures - before.listenerFailures, pendingOperations,
+                iterations - before.iterations);
     }
 
     /** The sum of two snapshots (of different loops). */
@@ -44,6 +47,7 @@ public record LoopStats(long tasks, long drains, long budgetExhaustions, long cr
         return new LoopStats(tasks + o.tasks, drains + o.drains, budgetExhaustions + o.budgetExhaustions,
                 crossThreadHandoffs + o.crossThreadHandoffs, succeeded + o.succeeded, failed + o.failed,
                 cancelled + o.cancelled, lateCompletions + o.lateCompletions, taskFailures + o.taskFailures,
-                listenerFailures + o.listenerFailures, pendingOperations + o.pendingOperations);
+                listenerFailures + o.listenerFailures, pendingOperations + o.pendingOperations,
+                iterations + o.iterations);
     }
 }

@@ -339,6 +339,7 @@ public final class WeftRuntime implements AutoCloseable {
             LoopMetrics m = l.metrics;
             counter("weft.loop.tasks", "tasks run by the loop's run queue", tags, l, x -> m.tasks);
             counter("weft.loop.drains", "drain passes over the run queue", tags, l, x -> m.drains);
+            counter("weft.loop.iterations", "loop iterations (I/O polls)", tags, l, x -> m.iterations);
             counter("weft.loop.drain.budget.exhausted", "drains cut short to let I/O in", tags, l, x -> m.budgetExhaustions);
             counter("weft.loop.handoffs", "tasks handed over from another thread", tags, l, x -> m.remoteTasks);
             counter("weft.ops", "operations completed", tags.and("outcome", "success"), l, x -> m.succeeded);
