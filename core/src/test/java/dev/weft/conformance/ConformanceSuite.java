@@ -87,16 +87,7 @@ public abstract class ConformanceSuite {
     }
 
     private void assertNoThreadsLeft(WeftRuntime r) {
-        for (Loop l : r.loops()) {
-            assertFalse(l.thread().isAlive(), "loop thread still alive after close: " + l.thread());
-        }
-        String prefix = r.name() + "-";
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(prefix) && t.isAlive()) {
-                fail("thread started by the runtime still alive after close: " + t);
-            }
-        }
-        assertEquals(0, style.liveThreads(), "coroutines still running after close");
+        Waits.assertNoThreadsLeft(r, style.liveThreads());
     }
 
     // ---------------------------------------------------------------- setup facts

@@ -784,16 +784,7 @@ public abstract class TcpConformanceSuite {
     }
 
     private void assertNoThreadsLeft(WeftRuntime r) {
-        for (Loop l : r.loops()) {
-            assertFalse(l.thread().isAlive(), "loop thread still alive after close: " + l.thread());
-        }
-        String prefix = r.name() + "-";
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(prefix) && t.isAlive()) {
-                fail("thread started by the runtime still alive after close: " + t);
-            }
-        }
-        assertEquals(0, style.liveThreads(), "coroutines still running after close");
+        Waits.assertNoThreadsLeft(r, style.liveThreads());
     }
 
     /** The error a call is rejected with: thrown by the call, or the failure of the coroutine it ran in. */

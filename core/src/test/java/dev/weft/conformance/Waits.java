@@ -1,5 +1,7 @@
 package dev.weft.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -60,6 +62,23 @@ public final class Waits {
                 throw new AssertionError("loop did not come round", e);
             }
         }
+    }
+
+    /**
+     * After close: no loop thread, no thread named after the runtime, and no coroutine of the style
+     * ({@code liveCoroutines}) is still running.
+     */
+    public static void assertNoThreadsLeft(WeftRuntime r, int liveCoroutines) {
+        for (Loop l : r.loops()) {
+            assertFalse(l.thread().isAlive(), "loop thread still alive after close: " + l.thread());
+        }
+        String prefix = r.name() + "-";
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix) && t.isAlive()) {
+                fail("thread started by the runtime still alive after close: " + t);
+            }
+        }
+        assertEquals(0, liveCoroutines, "coroutines still running after close");
     }
 
     /** Waits (bounded) until {@code condition} holds. */
