@@ -171,7 +171,7 @@ public final class Loop implements Executor {
                 // The Netty loop is gone: the sweep below or the closing thread's sweep runs it.
             }
         }
-        if (terminated) {
+        if (terminated && !thread.isAlive()) {
             sweep();
         }
     }
@@ -293,6 +293,13 @@ public final class Loop implements Executor {
     /** After the Netty loop stopped: run or fail whatever is left in the queues. */
     void terminateAndSweep() {
         terminated = true;
+        if (thread != null && thread.isAlive()) {
+            // Still running past the close timeout: something blocks it (a task or a loop-carried
+            // coroutine that never yields). Its queues are still its own; leave them alone.
+            log.warn("loop {} ({}) still running after close: something blocks it; its queued work is left to it",
+                    index, thread.getName());
+            return;
+        }
         sweep();
     }
 

@@ -158,6 +158,36 @@ class LoopTest {
     }
 
     @Test
+    void closeReturnsEvenWhenALoopIsBlockedAndFailsWhatWasPending() throws Exception {
+        WeftRuntime r = WeftRuntime.builder().loops(1).closeTimeout(java.time.Duration.ofMillis(200)).build();
+        Loop l = r.loop(0);
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Promise<String> pending = l.promise(null);
+        l.execute(() -> {
+            blocked.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocked.await(30, TimeUnit.SECONDS));
+        Thread closer = new Thread(r::close);
+        closer.start();
+        closer.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(closer.isAlive(), "close() hung on a blocked loop");
+        assertTrue(r.isClosed());
+        release.countDown();
+        l.thread().join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(l.thread().isAlive(), "the loop did not stop once unblocked");
+        // Nothing is dropped even though close() gave up waiting: once unblocked, the loop ran the
+        // promise's queued registration, which found the runtime closed and failed it.
+        assertTrue(pending.isDone(), "a pending promise survived close()");
+        assertTrue(pending.failureNow() instanceof RuntimeClosedException, String.valueOf(pending.failureNow()));
+    }
+
+    @Test
     void builderRejectsBadArgumentsNamingThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeftRuntime.builder().loops(0));
         assertEquals("loops: 0 (expected: > 0)", e.getMessage());
