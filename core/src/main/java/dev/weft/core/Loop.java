@@ -158,6 +158,19 @@ public final class Loop implements Executor {
         }
     }
 
+    /**
+     * Runs {@code task} right away when the caller is this loop's own thread, else hands it to the
+     * loop like {@link #execute}. For starting an operation: no queue round trip when already on the
+     * loop. (A virtual thread the loop carries is not the loop's thread: its task is queued.)
+     */
+    public void runNowOrLater(Runnable task) {
+        if (isLoopThread()) {
+            task.run();
+        } else {
+            execute(task);
+        }
+    }
+
     private void executeRemote(Runnable task) {
         if (terminated) {
             runAfterTermination(task);
@@ -458,11 +471,7 @@ public final class Loop implements Executor {
         long nanos = Checks.saturatedNanos(Checks.notNegative(delay, "delay"));
         runtime.ensureOpen();
         TimerOp<T> op = new TimerOp<>(this, nanos, task, listener);
-        if (isLoopThread()) {
-            op.run();
-        } else {
-            execute(op);
-        }
+        runNowOrLater(op);
         return op;
     }
 

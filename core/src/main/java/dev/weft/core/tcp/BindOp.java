@@ -23,11 +23,7 @@ final class BindOp extends Op<TcpServer> implements Runnable, ChannelFutureListe
 
     void start() {
         track();
-        if (loop().isLoopThread()) {
-            run();
-        } else {
-            loop().execute(this);
-        }
+        loop().runNowOrLater(this);
     }
 
     @Override

@@ -23,11 +23,7 @@ final class CloseOp extends Op<Void> implements Runnable, GenericFutureListener<
 
     void start() {
         track();
-        if (loop().isLoopThread()) {
-            run();
-        } else {
-            loop().execute(this);
-        }
+        loop().runNowOrLater(this);
     }
 
     @Override

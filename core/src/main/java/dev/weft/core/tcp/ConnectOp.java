@@ -31,11 +31,7 @@ final class ConnectOp extends Op<TcpConnection> implements Runnable, ChannelFutu
 
     void start() {
         track();
-        if (loop().isLoopThread()) {
-            run();
-        } else {
-            loop().execute(this);
-        }
+        loop().runNowOrLater(this);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.weft.core.tcp;
 
-import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import io.netty.buffer.ByteBuf;
@@ -25,12 +24,7 @@ abstract class FrameOp<T> extends Op<T> implements Runnable {
 
     /** Starts it on its loop: inline when called there, else through the loop's queue. */
     final void start() {
-        Loop loop = connection.loop;
-        if (loop.isLoopThread()) {
-            run();
-        } else {
-            loop.execute(this);
-        }
+        connection.loop.runNowOrLater(this);
     }
 
     /** On the loop: write the frame, unless cancelled meanwhile (then only release it). */
