@@ -242,27 +242,18 @@ public abstract class Op<T> implements Cancellable {
             loop.metrics.lateCompletions.increment();
             return false;
         }
-        if (loop.isLoopThread()) {
+        if (loop.isCarrierThread()) {
+            // On the loop thread, or on a virtual thread it carries (physically on the loop, so the
+            // loop-confined registry and counters may be touched; tryDeliver still hands the listener
+            // to the loop's own thread).
             settledOnLoop();
-        } else if (loop.isCarrierThread()) {
-            // A virtual thread this loop carries: physically on the loop, so the loop-confined
-            // registry and counters may be touched here; only the listener waits for the loop thread.
-            settledOnCarrier();
         } else {
             loop.execute(new SettledElsewhere(this));
         }
         return true;
     }
 
-    private void settledOnCarrier() {
-        if (registered) {
-            loop.unregister(this);
-        }
-        loop.metrics.completed(result instanceof Failure f ? f.cause : null);
-        tryDeliver();
-    }
-
-    /** On the loop thread: leave the registry, count the outcome, deliver if a listener is there. */
+    /** On the loop (or its carried thread): leave the registry, count the outcome, deliver if a listener is there. */
     final void settledOnLoop() {
         if (registered) {
             loop.unregister(this);
