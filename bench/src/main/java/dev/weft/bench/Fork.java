@@ -57,10 +57,7 @@ final class Fork {
             cmd.add("--sun-misc-unsafe-memory-access=allow"); // JCTools' Unsafe use warns on every start otherwise
         }
         cmd.addAll(List.of("-jar", jar.toString(), "worker", v.label));
-        cmd.addAll(Arrays.asList(o.args));
-        if (o.quiet) {
-            cmd.add("--quiet");
-        }
+        cmd.addAll(o.workerArgs());
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String result = null;

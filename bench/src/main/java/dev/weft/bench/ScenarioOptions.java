@@ -24,8 +24,6 @@ final class ScenarioOptions {
     int connections = 64;
     boolean quiet;
     boolean inProcess;
-    /** The arguments as given, for a forked worker. */
-    String[] args = new String[0];
 
     /** Option name -> (value placeholder, help with default). Order is the --help order. */
     static final Map<String, String[]> HELP = new LinkedHashMap<>();
@@ -120,11 +118,23 @@ final class ScenarioOptions {
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
         }
-        o.args = args.clone();
         if ((long) o.n * o.k > 100_000_000L) {
             throw new UsageException("--n x --k = " + (long) o.n * o.k + " steps (expected: at most 100000000)");
         }
         return o;
+    }
+
+    /** These options as command-line arguments for a worker JVM that measures one variant. */
+    java.util.List<String> workerArgs() {
+        java.util.List<String> a = new ArrayList<>(java.util.List.of("--n", Integer.toString(n), "--k",
+                Integer.toString(k), "--io", io.label(), "--loops", Integer.toString(loops), "--reps",
+                Integer.toString(reps), "--warmup", Integer.toString(warmup), "--warmup-ms", Long.toString(warmupMs),
+                "--work-ns", Long.toString(workNs), "--deadline", Long.toString(deadlineMs), "--connections",
+                Integer.toString(connections)));
+        if (quiet) {
+            a.add("--quiet");
+        }
+        return a;
     }
 
     static String help() {

@@ -59,10 +59,6 @@ final class Sweep {
         o.variants = base.variants;
         o.inProcess = base.inProcess;
         o.quiet = base.quiet;
-        o.args = new String[] {"--n", Integer.toString(n), "--k", Integer.toString(k), "--work-ns", Long.toString(workNs),
-            "--io", base.io.label(), "--loops", Integer.toString(base.loops), "--reps", Integer.toString(o.reps),
-            "--warmup", Integer.toString(o.warmup), "--warmup-ms", Long.toString(o.warmupMs),
-            "--deadline", Long.toString(o.deadlineMs), "--connections", Integer.toString(base.connections)};
         o.connections = base.connections;
         return o;
     }
