@@ -131,7 +131,7 @@ public abstract class ConformanceSuite {
     void cancellingATickBeforeItRunsMeansItNeverRuns() throws Exception {
         CountDownLatch release = blockLoops(rt);
         AtomicInteger ran = new AtomicInteger();
-        Outcome<Integer> o = style.tick(ran::incrementAndGet);
+        Outcome<Integer> o = style.tick(ran::incrementAndGet).awaitIssued();
         assertTrue(o.cancel());
         release.countDown();
         assertInstanceOf(CancellationException.class, o.failure());
@@ -254,7 +254,7 @@ public abstract class ConformanceSuite {
     void cancellingBeforeTheTaskStartsMeansItNeverRuns() throws Exception {
         CountDownLatch release = blockLoops(rt);
         AtomicInteger ran = new AtomicInteger();
-        Outcome<Integer> o = style.submit(() -> ran.incrementAndGet());
+        Outcome<Integer> o = style.submit(() -> ran.incrementAndGet()).awaitIssued();
         assertTrue(o.cancel(), "cancel of a pending operation returns true");
         release.countDown();
         assertInstanceOf(CancellationException.class, o.failure());

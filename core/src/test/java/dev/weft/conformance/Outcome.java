@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the test sees of one operation in any style: how many times it was delivered, on which
@@ -25,10 +26,30 @@ public final class Outcome<T> {
     private final AtomicInteger deliveries = new AtomicInteger();
     private volatile Thread deliveredOn;
     private volatile Cancellable handle;
+    private volatile BooleanSupplier issued = () -> true;
 
     /** The style's handle, for cancellation. */
     public Outcome<T> handle(Cancellable h) {
         this.handle = h;
+        return this;
+    }
+
+    /**
+     * For a style whose call is made on another thread (a coroutine's body): {@code probe} tells
+     * when the call has been made (the operation started and the caller waits on it, or it is over).
+     */
+    public Outcome<T> issued(BooleanSupplier probe) {
+        this.issued = probe;
+        return this;
+    }
+
+    /**
+     * Waits until the style's call has been made, so that a cancel after this lands on a started
+     * operation rather than racing the call (for the other styles the call is made already).
+     */
+    public Outcome<T> awaitIssued() {
+        BooleanSupplier probe = issued;
+        Waits.awaitTrue(probe::getAsBoolean, "the call was not made");
         return this;
     }
 

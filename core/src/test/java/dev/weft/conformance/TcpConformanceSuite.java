@@ -628,7 +628,7 @@ public abstract class TcpConformanceSuite {
         CountDownLatch release = blockLoop(c.loop());
         Outcome<Void> close;
         try {
-            close = style.close(c);
+            close = style.close(c).awaitIssued();
             assertTrue(close.cancel());
         } finally {
             release.countDown();

@@ -14,7 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>{@link #cancel()} cancels the operation the coroutine is suspended on (or the next one it
  * suspends on): the suspending call throws {@link java.util.concurrent.CancellationException}, and
- * every later suspending call of a cancelled coroutine throws it at once.
+ * every later suspending call of a cancelled coroutine throws it at once, before starting its
+ * operation. A cancel that lands while the body is inside a call, between starting the operation
+ * and suspending on it, cancels that operation as soon as the body suspends: like any cancellation
+ * of an operation already handed to its loop, it may have taken effect by then.
  *
  * @param <T> the body's result type
  */
@@ -82,6 +85,11 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     @Override
     public Loop carrierLoop() {
         return carried ? loop() : null;
+    }
+
+    /** Whether the body waits on an operation now (not API: for tests that must cancel a started call). */
+    boolean isSuspended() {
+        return suspendedOn != null;
     }
 
     /** The thread carrying this coroutine's body. */

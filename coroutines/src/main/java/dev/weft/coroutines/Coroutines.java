@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -200,12 +201,25 @@ public final class Coroutines implements CloseParticipant {
         return Carriers.binding() instanceof Coroutine<?> c ? c : null;
     }
 
+    /**
+     * The coroutine making a suspending call, or {@code null} outside one. A cancelled coroutine's
+     * call throws here, before it starts anything: an operation started and then cancelled could
+     * already have taken effect on its loop (a close would have closed).
+     */
+    private static Coroutine<?> caller() {
+        Coroutine<?> c = current();
+        if (c != null && c.isCancelled()) {
+            throw new CancellationException("coroutine cancelled: its later suspending calls start nothing");
+        }
+        return c;
+    }
+
     // ---------------------------------------------------------------- suspending calls
 
     /** Suspends for {@code delay} (a loop timer). */
     public void delay(Duration delay) {
         Checks.notNegative(delay, "delay");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             c.suspend(c.loop().delay(delay, c.resumer));
             return;
@@ -218,7 +232,7 @@ public final class Coroutines implements CloseParticipant {
     public <T> T schedule(Duration delay, Callable<? extends T> task) {
         Checks.notNegative(delay, "delay");
         Checks.notNull(task, "task");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             return c.suspend(c.loop().schedule(delay, task, c.resumer));
         }
@@ -229,7 +243,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs {@code task} on the loop on a later turn; suspends until it has run. */
     public <T> T submit(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             return c.suspend(c.loop().<T>submit(task, c.resumer));
         }
@@ -240,7 +254,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs {@code task} on the loop's next iteration (after it polled I/O); suspends until it has run. */
     public <T> T tick(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             return c.suspend(c.loop().<T>tick(task, c.resumer));
         }
@@ -251,7 +265,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs blocking {@code task} on the worker pool; suspends until it is done (the way out for blocking work). */
     public <T> T offload(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             return c.suspend(c.loop().<T>offload(task, c.resumer));
         }
@@ -281,7 +295,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs each body as a child coroutine; returns every value in input order, or throws the first failure (cancelling the rest). */
     public <T> List<T> all(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         ThreadWaiter w = c == null ? outside("Coroutines.all()") : null;
         Loop loop = c != null ? c.loop() : runtime.loop();
         List<Coroutine<T>> kids = launchAll(loop, bodies);
@@ -291,7 +305,7 @@ public final class Coroutines implements CloseParticipant {
     /** Runs each body as a child coroutine; returns the first value (cancelling the rest), or throws {@link dev.weft.core.AllFailedException}. */
     public <T> T any(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         ThreadWaiter w = c == null ? outside("Coroutines.any()") : null;
         Loop loop = c != null ? c.loop() : runtime.loop();
         List<Coroutine<T>> kids = launchAll(loop, bodies);
@@ -308,7 +322,7 @@ public final class Coroutines implements CloseParticipant {
         if (bodies.isEmpty()) {
             throw new IllegalArgumentException("bodies: [] (expected: at least one operation to race)");
         }
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         ThreadWaiter w = c == null ? outside("Coroutines.race()") : null;
         Loop loop = c != null ? c.loop() : runtime.loop();
         List<Coroutine<T>> kids = launchAll(loop, bodies);
@@ -322,7 +336,7 @@ public final class Coroutines implements CloseParticipant {
     public <T> T withTimeout(Duration timeout, Callable<? extends T> body) {
         Checks.notNegative(timeout, "timeout");
         Checks.notNull(body, "body");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         ThreadWaiter w = c == null ? outside("Coroutines.withTimeout()") : null;
         Loop loop = c != null ? c.loop() : runtime.loop();
         Coroutine<T> kid = launch(loop, body);
@@ -351,7 +365,7 @@ public final class Coroutines implements CloseParticipant {
      * or {@link dev.weft.core.tcp.TcpConnectTimeoutException}. See {@link TcpConnection}.
      */
     public TcpConnection connect(InetSocketAddress remote, TcpOptions options) {
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             return c.suspend(TcpConnection.connect(c.loop(), remote, options, c.resumer));
         }
@@ -392,7 +406,7 @@ public final class Coroutines implements CloseParticipant {
     /** Closes {@code connection} (its pending requests fail); suspends until the socket is closed. */
     public void close(TcpConnection connection) {
         Checks.notNull(connection, "connection");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             c.suspend(connection.close(c.resumer));
             return;
@@ -414,7 +428,7 @@ public final class Coroutines implements CloseParticipant {
      */
     public TcpServer serve(TcpOptions options, CoroutineRequestHandler handler) {
         CoroutineTcpHandler adapter = new CoroutineTcpHandler(this, Checks.notNull(handler, "handler"));
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             return c.suspend(TcpServer.bind(c.loop(), options, adapter, c.resumer));
         }
@@ -425,7 +439,7 @@ public final class Coroutines implements CloseParticipant {
     /** Stops {@code server} and closes its connections; suspends until every socket is closed. */
     public void close(TcpServer server) {
         Checks.notNull(server, "server");
-        Coroutine<?> c = current();
+        Coroutine<?> c = caller();
         if (c != null) {
             c.suspend(server.close(c.resumer));
             return;
@@ -440,7 +454,12 @@ public final class Coroutines implements CloseParticipant {
             ReferenceCountUtil.release(frame);
             Checks.notNull(connection, "connection");
         }
-        return current();
+        try {
+            return caller();
+        } catch (CancellationException cancelled) {
+            ReferenceCountUtil.release(frame);
+            throw cancelled;
+        }
     }
 
     private ThreadWaiter outsideReleasing(String what, ByteBuf owned) {
