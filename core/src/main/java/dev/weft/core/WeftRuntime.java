@@ -18,7 +18,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +62,8 @@ public final class WeftRuntime implements AutoCloseable {
     private final Loop[] loops;
     private final List<Loop> loopList;
     private final ThreadPoolExecutor workers;
+    /** Worker threads that may still be alive (the pool's termination comes before their exit). */
+    private final Set<Thread> workerThreadsStarted = ConcurrentHashMap.newKeySet();
     private final int workerThreads;
     private final int workerQueueCapacity;
     private final Duration closeTimeout;
@@ -112,7 +116,7 @@ public final class WeftRuntime implements AutoCloseable {
         AtomicInteger workerIds = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(workerQueueCapacity),
-                r -> daemon(new Thread(r, name + "-worker-" + workerIds.getAndIncrement())),
+                r -> newWorker(r, name + "-worker-" + workerIds.getAndIncrement()),
                 new ThreadPoolExecutor.AbortPolicy());
         this.workers.allowCoreThreadTimeOut(true);
         if (registry != null) {
@@ -120,6 +124,14 @@ public final class WeftRuntime implements AutoCloseable {
         }
         log.debug("{} started: {} loops on {}, {} workers (queue {})", name, loops.length, transport,
                 workerThreads, workerQueueCapacity);
+    }
+
+    /** A worker thread, remembered so that close() can wait until it has really exited. */
+    private Thread newWorker(Runnable r, String threadName) {
+        workerThreadsStarted.removeIf(t -> !t.isAlive()); // idle workers time out: keep only live ones
+        Thread t = daemon(new Thread(r, threadName));
+        workerThreadsStarted.add(t);
+        return t;
     }
 
     private static Thread daemon(Thread t) {
@@ -292,7 +304,13 @@ public final class WeftRuntime implements AutoCloseable {
                 l.terminateAndSweep();
             }
             try {
-                if (!workers.awaitTermination(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS)) {
+                if (workers.awaitTermination(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS)) {
+                    // The pool terminates from its last worker's exit path: wait for the threads too,
+                    // so that no thread of this runtime outlives close().
+                    for (Thread t : workerThreadsStarted) {
+                        joinQuietly(t, remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
+                    }
+                } else {
                     log.warn("{}: worker threads still running blocking tasks after close (they ignore interrupts)", name);
                 }
             } catch (InterruptedException ie) {
