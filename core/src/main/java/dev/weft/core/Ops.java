@@ -1,18 +1,24 @@
 package dev.weft.core;
 
 import dev.weft.core.internal.Checks;
+import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Combinators over operations, written once for every style. Each takes ownership of the operations
  * it is given: it attaches their one listener, and cancelling the combined operation cancels every
  * one of them that is still pending (cancellation travels down the tree). Operations may belong to
  * different loops; the combined one completes on the loop given.
+ *
+ * <p>A value that reaches a combinator but nobody (it lost a race or an any(), arrived after a
+ * timeout or a cancel, or was collected by an all() that then failed) is disposed of: released if it
+ * is reference-counted (a TCP reply), so that combining requests never leaks a buffer.
  *
  * <p>All may be called from any thread while the runtime is open.
  */
@@ -76,6 +82,15 @@ public final class Ops {
         return t;
     }
 
+    /**
+     * Disposes of a value nobody will receive (it lost a race, arrived after a timeout, or belonged
+     * to an all() that failed): a reference-counted one (a reply buffer) is released, anything else
+     * is left to the garbage collector.
+     */
+    static void dispose(Object value) {
+        ReferenceCountUtil.release(value);
+    }
+
     /** Base of the fan-in combinators: owns its children, cancels the pending ones when it ends. */
     private abstract static class FanIn<T, R> extends Op<R> {
         final List<? extends Op<? extends T>> children;
@@ -108,12 +123,13 @@ public final class Ops {
     }
 
     private static final class AllOp<T> extends FanIn<T, List<T>> {
-        private final Object[] values;
+        /** Values so far; a slot is taken back (set to null) by whoever disposes of it. */
+        private final AtomicReferenceArray<Object> values;
         private final AtomicInteger remaining;
 
         AllOp(Loop loop, List<? extends Op<? extends T>> ops, OpListener<? super List<T>> listener) {
             super(loop, ops, listener);
-            values = new Object[ops.size()];
+            values = new AtomicReferenceArray<>(ops.size());
             remaining = new AtomicInteger(ops.size());
         }
 
@@ -132,14 +148,45 @@ public final class Ops {
             if (failure != null) {
                 if (fail(failure)) {
                     cancelChildren();
+                    disposeValues();
                 }
                 return;
             }
-            values[index] = value;
+            values.set(index, value == null ? NULL : value);
+            if (isDone()) { // failed or cancelled meanwhile: this value would be kept by nobody
+                disposeValues();
+                return;
+            }
             if (remaining.decrementAndGet() == 0) {
-                complete((List<T>) Collections.unmodifiableList(Arrays.asList(values)));
+                Object[] all = new Object[values.length()];
+                for (int i = 0; i < all.length; i++) {
+                    Object v = values.get(i);
+                    all[i] = v == NULL ? null : v;
+                }
+                if (!complete((List<T>) Collections.unmodifiableList(Arrays.asList(all)))) {
+                    disposeValues();
+                }
             }
         }
+
+        @Override
+        protected void onCancel() {
+            super.onCancel();
+            disposeValues();
+        }
+
+        /** Releases every value collected so far; each slot is disposed of by exactly one caller. */
+        private void disposeValues() {
+            for (int i = 0, n = values.length(); i < n; i++) {
+                Object v = values.getAndSet(i, null);
+                if (v != null && v != NULL) {
+                    dispose(v);
+                }
+            }
+        }
+
+        /** A collected null value (a null slot means "not collected or disposed of"). */
+        private static final Object NULL = new Object();
     }
 
     private static final class AnyOp<T> extends FanIn<T, T> {
@@ -166,6 +213,8 @@ public final class Ops {
             if (failure == null) {
                 if (complete(value)) {
                     cancelChildren();
+                } else {
+                    dispose(value); // another child won, or the any() was cancelled
                 }
                 return;
             }
@@ -189,6 +238,8 @@ public final class Ops {
         void childDone(int index, T value, Throwable failure) {
             if (failure == null ? complete(value) : fail(failure)) {
                 cancelChildren();
+            } else if (failure == null) {
+                dispose(value); // another child won, or the race was cancelled
             }
         }
     }
@@ -210,6 +261,8 @@ public final class Ops {
             child.onComplete((v, e) -> {
                 if (e == null ? complete(v) : fail(e)) {
                     stopTimer();
+                } else if (e == null) {
+                    dispose(v); // arrived after the timeout (or a cancel)
                 }
             });
         }

@@ -4,6 +4,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
+import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,6 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * operation. A cancel that lands while the body is inside a call, between starting the operation
  * and suspending on it, cancels that operation as soon as the body suspends: like any cancellation
  * of an operation already handed to its loop, it may have taken effect by then.
+ * A value the body returns after its coroutine was cancelled reaches nobody: a reference-counted
+ * one (a reply buffer) is released.
  *
  * @param <T> the body's result type
  */
@@ -55,7 +58,9 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             fail(e);
             return;
         }
-        complete(value);
+        if (!complete(value)) {
+            ReferenceCountUtil.release(value); // cancelled while it ran: nobody will receive the value
+        }
     }
 
     /** Parks the coroutine's thread until {@code op} completes; returns its value or throws its failure. */

@@ -1,6 +1,7 @@
 package dev.weft.coroutines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -16,15 +17,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A cancelled coroutine that goes on running (it caught the cancellation) makes further suspending
  * calls: each must throw at once and start nothing. Started-then-cancelled is not enough: a close
- * handed to the loop can run there before the coroutine gets to cancel it.
+ * handed to the loop can run there before the coroutine gets to cancel it. And what its body
+ * returns after the cancel reaches nobody, so a buffer is released.
  */
 class CancelledCoroutineTest {
     private static final int ROUNDS = 50;
@@ -82,6 +86,30 @@ class CancelledCoroutineTest {
                 co.close(conn);
             }
             co.close(server);
+        }
+    }
+
+    @Test
+    void aValueReturnedByACancelledBodyIsReleased() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            Coroutines co = Coroutines.of(rt, CoroutineScheduler.DEFAULT);
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch go = new CountDownLatch(1);
+            ByteBuf result = Unpooled.copiedBuffer("nobody wants this", StandardCharsets.UTF_8);
+            Coroutine<ByteBuf> c = co.launch(() -> {
+                running.countDown();
+                go.await(); // plain blocking: fine for a default-scheduler virtual thread
+                return result;
+            });
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            c.onComplete((v, e) -> outcome.complete(e));
+            assertTrue(running.await(20, TimeUnit.SECONDS));
+            assertTrue(c.cancel());
+            assertInstanceOf(CancellationException.class, outcome.get(20, TimeUnit.SECONDS));
+            go.countDown();
+            c.thread().join(TimeUnit.SECONDS.toMillis(20));
+            assertFalse(c.thread().isAlive());
+            assertEquals(0, result.refCnt(), "the value of a body that finished after its cancel was kept");
         }
     }
 
