@@ -34,7 +34,7 @@ final class BindOp extends Op<TcpServer> implements Runnable, ChannelFutureListe
         TcpServer s = TcpServer.create(loop(), options, handler);
         server = s;
         loop().eventLoop().register(s.channel).addListener(this);
-        if (isFailed()) {
+        if (isFailed() && s.channel.isRegistered()) {
             s.channel.close(); // cancelled while we set up: the canceller may not have seen the channel
         }
     }
@@ -68,7 +68,9 @@ final class BindOp extends Op<TcpServer> implements Runnable, ChannelFutureListe
     @Override
     protected void onCancel() {
         TcpServer s = server;
-        if (s != null) {
+        // Netty refuses to close a channel not registered yet (IllegalStateException): then the
+        // registration's listener sees this op done and closes it.
+        if (s != null && s.channel.isRegistered()) {
             s.channel.close();
         }
     }

@@ -47,7 +47,7 @@ final class ConnectOp extends Op<TcpConnection> implements Runnable, ChannelFutu
         ch.pipeline().addLast(connection);
         channel = ch;
         loop().eventLoop().register(ch).addListener(this);
-        if (isFailed()) {
+        if (isFailed() && ch.isRegistered()) {
             ch.close(); // cancelled while we set up: the canceller may not have seen the channel
         }
     }
@@ -83,7 +83,9 @@ final class ConnectOp extends Op<TcpConnection> implements Runnable, ChannelFutu
     @Override
     protected void onCancel() {
         Channel ch = channel;
-        if (ch != null) {
+        // Netty refuses to close a channel not registered yet (IllegalStateException): then the
+        // registration's listener sees this op done and closes it.
+        if (ch != null && ch.isRegistered()) {
             ch.close();
         }
     }

@@ -1,0 +1,82 @@
+package dev.weft.core.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.core.Op;
+import dev.weft.core.WeftRuntime;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cancelling a connect or a bind from another thread while its loop is opening the channel: cancel()
+ * must return (never throw Netty's "channel not registered to an event loop"), the operation ends
+ * cancelled or, if it won, opened, and no socket is left open. The cancels are spread over the
+ * first 100 microseconds after the start to sweep the window in which the channel exists but is not
+ * registered yet (a coroutine test hit it under a CPU hog).
+ */
+class CancelWhileOpeningTest {
+    private static final int ROUNDS = 3000;
+
+    private static Throwable outcome(Op<?> op, Runnable ifOpened) throws Exception {
+        CompletableFuture<Throwable> f = new CompletableFuture<>();
+        op.onComplete((v, e) -> {
+            if (e == null) {
+                ifOpened.run();
+            }
+            f.complete(e);
+        });
+        return f.get(20, TimeUnit.SECONDS);
+    }
+
+    private static void spin(int round) {
+        long until = System.nanoTime() + (round % 100) * 1000L; // 0 to 100 µs
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void cancellingAConnectAsItOpensNeverThrowsAndLeavesNothingOpen() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build();
+                ServerSocket listener = new ServerSocket(0, 4096, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+            int cancelled = 0;
+            for (int round = 0; round < ROUNDS; round++) {
+                Op<TcpConnection> op = TcpConnection.connect(rt.loop(0), addr, TcpOptions.defaults(), null);
+                spin(round);
+                boolean won = op.cancel();
+                Throwable e = outcome(op, () -> op.getOrThrow().close(null));
+                if (won) {
+                    cancelled++;
+                    assertInstanceOf(CancellationException.class, e);
+                }
+            }
+            assertTrue(cancelled > 0, "no cancel ever won: the sweep missed the opening");
+        }
+    }
+
+    @Test
+    void cancellingABindAsItOpensNeverThrows() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            TcpHandler echo = x -> x.reply(x.request().retain());
+            int cancelled = 0;
+            for (int round = 0; round < ROUNDS; round++) {
+                Op<TcpServer> op = TcpServer.bind(rt.loop(0), TcpOptions.defaults(), echo, null);
+                spin(round);
+                boolean won = op.cancel();
+                Throwable e = outcome(op, () -> op.getOrThrow().close(null));
+                if (won) {
+                    cancelled++;
+                    assertInstanceOf(CancellationException.class, e);
+                }
+            }
+            assertTrue(cancelled > 0, "no cancel ever won: the sweep missed the opening");
+        }
+    }
+}
