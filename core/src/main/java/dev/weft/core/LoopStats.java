@@ -12,7 +12,8 @@ package dev.weft.core;
  * @param failed operations completed with a failure other than cancellation
  * @param cancelled operations cancelled
  * @param lateCompletions completions ignored because the operation had already completed
- * @param taskFailures tasks that threw with nobody to tell
+ * @param taskFailures tasks that threw with nobody to tell, and cancellation hooks that threw (counted
+ *     when the cancel came from the loop thread)
  * @param listenerFailures listeners that threw
  * @param pendingOperations operations in the pending registry now
  * @param iterations loop iterations: I/O polls the loop has made

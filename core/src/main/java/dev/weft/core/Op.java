@@ -127,7 +127,11 @@ public abstract class Op<T> implements Cancellable {
     @Override
     public final boolean cancel() {
         if (settle(new Failure(new CancellationException("operation cancelled")))) {
-            onCancel();
+            try {
+                onCancel();
+            } catch (Throwable t) { // cancel() never throws: a combinator cancelling its children must reach them all
+                loop.releaseFailed(this, t);
+            }
             return true;
         }
         return false;
@@ -139,7 +143,11 @@ public abstract class Op<T> implements Cancellable {
      */
     final boolean abort(Throwable cause) {
         if (settle(new Failure(cause))) {
-            onAbort();
+            try {
+                onAbort();
+            } catch (Throwable t) {
+                loop.releaseFailed(this, t);
+            }
             return true;
         }
         return false;

@@ -32,7 +32,8 @@ public class Promise<T> extends Op<T> {
     /**
      * What to run when this promise is cancelled or aborted by close (for example: cancel the foreign
      * operation it stands for). Runs once, on the cancelling thread; must be thread-safe and must not
-     * block. If the promise was already cancelled, runs right away on the calling thread.
+     * block. If the promise was already cancelled, runs right away on the calling thread. If it
+     * throws when a cancel runs it, the exception is logged (WARN) and the cancel stands.
      */
     public final void whenCancelled(Runnable action) {
         canceller = java.util.Objects.requireNonNull(action, "action");
