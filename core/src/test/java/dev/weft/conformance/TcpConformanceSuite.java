@@ -280,7 +280,7 @@ public abstract class TcpConformanceSuite {
     @Test
     void aPendingConnectCanBeCancelled() throws Exception {
         RawServer neverAccepts = peer(RawServer.withFullBacklog());
-        Outcome<TcpConnection> o = style.connect(neverAccepts.address(), TcpOptions.defaults());
+        Outcome<TcpConnection> o = style.connect(neverAccepts.address(), TcpOptions.defaults()).awaitIssued();
         awaitTrue(() -> rt.loops().stream().mapToInt(Loop::pendingOperations).sum() > 0, "the connect did not start");
         assertTrue(o.cancel());
         assertInstanceOf(CancellationException.class, o.failure());
