@@ -7,7 +7,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.LoopStats;
 import dev.weft.core.Op;
 import dev.weft.core.WeftRuntime;
-import dev.weft.coroutines.CoroutineScheduler;
+import dev.weft.core.CoroutineScheduler;
 import dev.weft.coroutines.CoroutineStats;
 import dev.weft.coroutines.Coroutines;
 import dev.weft.core.tcp.TcpConnection;

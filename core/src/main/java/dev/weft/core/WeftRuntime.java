@@ -67,6 +67,7 @@ public final class WeftRuntime implements AutoCloseable {
     private final int workerThreads;
     private final int workerQueueCapacity;
     private final Duration closeTimeout;
+    private final CoroutineScheduler coroutineScheduler;
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
     private final List<CloseParticipant> participants = new CopyOnWriteArrayList<>();
@@ -80,6 +81,7 @@ public final class WeftRuntime implements AutoCloseable {
         this.name = b.name != null ? b.name : "weft-" + IDS.incrementAndGet();
         this.transport = resolve(b.transport);
         this.closeTimeout = b.closeTimeout;
+        this.coroutineScheduler = b.coroutineScheduler;
         this.registry = b.registry;
         IoHandlerFactory netty = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         List<LoopIoHandler> handlers = new ArrayList<>();
@@ -207,6 +209,15 @@ public final class WeftRuntime implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * The coroutine scheduler asked for on the builder ({@code LOOP_AFFINE} by default): what
+     * {@code Coroutines.of(runtime)} uses. The one in effect can differ (a JVM without
+     * {@code --add-opens} falls back to DEFAULT): ask the facade, {@code co.scheduler()}.
+     */
+    public CoroutineScheduler coroutineScheduler() {
+        return coroutineScheduler;
     }
 
     /** The registry given to the builder, if any. */
@@ -389,6 +400,7 @@ public final class WeftRuntime implements AutoCloseable {
         private int workerThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private int workerQueueCapacity = 1024;
         private Duration closeTimeout = Duration.ofSeconds(5);
+        private CoroutineScheduler coroutineScheduler = CoroutineScheduler.LOOP_AFFINE;
         private String name;
 
         private Builder() {}
@@ -425,6 +437,17 @@ public final class WeftRuntime implements AutoCloseable {
         /** How long {@link WeftRuntime#close()} waits for work to wind down (default 5 s). */
         public Builder closeTimeout(Duration timeout) {
             this.closeTimeout = Checks.positive(timeout, "closeTimeout");
+            return this;
+        }
+
+        /**
+         * Which threads carry this runtime's coroutines (default {@link CoroutineScheduler#LOOP_AFFINE}:
+         * the loop's own thread, falling back to {@link CoroutineScheduler#DEFAULT}, with a WARN, in a
+         * JVM started without {@code --add-opens java.base/java.lang=ALL-UNNAMED}). Read by
+         * {@code Coroutines.of(runtime)}; {@code Coroutines.of(runtime, scheduler)} overrides it.
+         */
+        public Builder coroutineScheduler(CoroutineScheduler scheduler) {
+            this.coroutineScheduler = Checks.notNull(scheduler, "scheduler");
             return this;
         }
 

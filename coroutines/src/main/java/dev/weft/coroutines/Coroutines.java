@@ -1,6 +1,7 @@
 package dev.weft.coroutines;
 
 import dev.weft.core.CloseParticipant;
+import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.IllegalBlockingCallException;
 import dev.weft.core.Loop;
 import dev.weft.core.Op;
@@ -117,9 +118,13 @@ public final class Coroutines implements CloseParticipant {
         runtime.meterRegistry().ifPresent(this::registerMeters);
     }
 
-    /** Coroutines on {@code runtime}, loop-affine when this JVM allows it (see {@link #scheduler()}). */
+    /**
+     * Coroutines on {@code runtime} with the scheduler its builder chose
+     * ({@link WeftRuntime.Builder#coroutineScheduler}, loop-affine by default, when this JVM allows
+     * it: see {@link #scheduler()}).
+     */
     public static Coroutines of(WeftRuntime runtime) {
-        return of(runtime, CoroutineScheduler.LOOP_AFFINE);
+        return of(runtime, Checks.notNull(runtime, "runtime").coroutineScheduler());
     }
 
     /**

@@ -1,8 +1,12 @@
 package dev.weft.coroutines;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.Loop;
 import dev.weft.core.WeftRuntime;
 import dev.weft.coroutines.internal.LoopCarriers;
@@ -59,6 +63,28 @@ class AffinityTest {
             assertEquals(true, rt.stats().crossThreadHandoffs() >= resumes,
                     "every next operation hops back to the loop: " + rt.stats().crossThreadHandoffs());
         }
+    }
+
+    @Test
+    void theRuntimeBuilderChoosesTheSchedulerOfCoroutinesOf() throws Exception {
+        try (WeftRuntime byDefault = WeftRuntime.builder().loops(1).build();
+                WeftRuntime chosen = WeftRuntime.builder().loops(1).coroutineScheduler(CoroutineScheduler.DEFAULT).build()) {
+            assertEquals(CoroutineScheduler.LOOP_AFFINE, Coroutines.of(byDefault).requestedScheduler());
+            Coroutines co = Coroutines.of(chosen);
+            assertEquals(CoroutineScheduler.DEFAULT, co.requestedScheduler());
+            assertEquals(CoroutineScheduler.DEFAULT, co.scheduler());
+            Loop loop = chosen.loop(0);
+            Thread carrier = co.await(co.launch(loop, () -> {
+                co.submit(() -> 1);
+                return LoopCarriers.currentCarrier();
+            }));
+            assertNotSame(loop.thread(), carrier, "a DEFAULT coroutine resumed on its loop's thread");
+            assertEquals(CoroutineScheduler.LOOP_AFFINE,
+                    Coroutines.of(chosen, CoroutineScheduler.LOOP_AFFINE).requestedScheduler(), "of(rt, s) overrides");
+        }
+        NullPointerException npe = assertThrows(NullPointerException.class,
+                () -> WeftRuntime.builder().coroutineScheduler(null));
+        assertTrue(npe.getMessage().contains("scheduler"), npe.getMessage());
     }
 
     private static void runAll(WeftRuntime rt, Coroutines co, AtomicLong onLoop, AtomicLong offLoop) {

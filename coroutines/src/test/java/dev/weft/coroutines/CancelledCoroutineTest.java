@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.Promise;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.tcp.TcpConnection;

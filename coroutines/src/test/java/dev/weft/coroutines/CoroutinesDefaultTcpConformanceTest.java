@@ -2,6 +2,7 @@ package dev.weft.coroutines;
 
 import dev.weft.conformance.TcpConformanceSuite;
 import dev.weft.conformance.TcpStyleDriver;
+import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.WeftRuntime;
 
 /** The TCP conformance suite, in coroutine style on the JDK's default virtual-thread scheduler. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.weft.conformance.ConformanceSuite;
 import dev.weft.conformance.StyleDriver;
+import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.WeftRuntime;
 import org.junit.jupiter.api.BeforeAll;
 

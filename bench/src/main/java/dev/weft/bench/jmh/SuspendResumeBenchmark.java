@@ -4,7 +4,7 @@ import dev.weft.callbacks.Callback;
 import dev.weft.callbacks.Callbacks;
 import dev.weft.core.Loop;
 import dev.weft.core.WeftRuntime;
-import dev.weft.coroutines.CoroutineScheduler;
+import dev.weft.core.CoroutineScheduler;
 import dev.weft.coroutines.Coroutines;
 import dev.weft.futures.Futures;
 import java.util.concurrent.Callable;

@@ -1,6 +1,11 @@
-package dev.weft.coroutines;
+package dev.weft.core;
 
-/** Which threads carry a facade's coroutines (virtual threads). */
+/**
+ * Which threads carry the coroutines (virtual threads) of the coroutine facade
+ * ({@code dev.weft.coroutines.Coroutines}): chosen on {@link WeftRuntime.Builder#coroutineScheduler},
+ * or per facade with {@code Coroutines.of(runtime, scheduler)}. Defined here so that the runtime's
+ * builder can carry the choice without depending on the facade.
+ */
 public enum CoroutineScheduler {
     /**
      * The JDK's own virtual-thread scheduler (a ForkJoinPool). Portable and needs no flags, but every
