@@ -1,7 +1,8 @@
 package dev.weft.coroutines;
 
 /**
- * Counters of one {@link Coroutines} facade.
+ * Counters of one {@link Coroutines} facade ({@link Coroutines#stats()}) or of its coroutines homed on
+ * one loop ({@link Coroutines#stats(dev.weft.core.Loop)}).
  *
  * @param started coroutines started
  * @param completed coroutines whose body ended (in any way)
@@ -10,7 +11,7 @@ package dev.weft.coroutines;
  *     against the actual carrier, not assumed)
  * @param resumesOffLoop resumes that ran on any other thread (a cross-thread handoff each)
  * @param parks times a suspended coroutine parked (more than resumes when woken spuriously)
- * @param yields {@link Coroutines#yieldNow()} calls
+ * @param yields {@link Coroutines#yieldNow()} calls made by coroutines
  */
 public record CoroutineStats(long started, long completed, int live, long resumesOnLoop, long resumesOffLoop,
         long parks, long yields) {
@@ -18,6 +19,12 @@ public record CoroutineStats(long started, long completed, int live, long resume
     /** All resumes. */
     public long resumes() {
         return resumesOnLoop + resumesOffLoop;
+    }
+
+    /** The sum of two snapshots (of different loops). */
+    public CoroutineStats plus(CoroutineStats o) {
+        return new CoroutineStats(started + o.started, completed + o.completed, live + o.live,
+                resumesOnLoop + o.resumesOnLoop, resumesOffLoop + o.resumesOffLoop, parks + o.parks, yields + o.yields);
     }
 
     /** This minus an earlier snapshot ({@code live}: this one's). */

@@ -75,17 +75,26 @@ public final class Coroutines implements CloseParticipant {
     private final LoopCounters[] perLoop;
 
     private final AtomicInteger live = new AtomicInteger();
-    private final LongAdder started = new LongAdder();
-    private final LongAdder completed = new LongAdder();
-    private final LongAdder resumesOffLoop = new LongAdder();
-    private final LongAdder parksOffLoop = new LongAdder();
-    private final LongAdder yields = new LongAdder();
     private final Object quiescence = new Object();
 
-    /** Loop-confined counters of the coroutines one loop carries (LOOP_AFFINE only). */
+    /** Counters of the coroutines homed on one loop (whatever carries them). */
     private static final class LoopCounters {
+        /** Written from any thread (launches, default-scheduler resumes, yields): adders. */
+        final LongAdder started = new LongAdder();
+        final LongAdder completed = new LongAdder();
+        final LongAdder resumesOffLoop = new LongAdder();
+        final LongAdder parksOffLoop = new LongAdder();
+        final LongAdder yields = new LongAdder();
+        /** Loop-confined: resumes on the loop's own thread (LOOP_AFFINE), plain fields. */
         long resumes;
         long parks;
+
+        CoroutineStats snapshot() {
+            long s = started.sum();
+            long c = completed.sum();
+            return new CoroutineStats(s, c, (int) Math.max(0, s - c), resumes, resumesOffLoop.sum(),
+                    parks + parksOffLoop.sum(), yields.sum());
+        }
     }
 
     private Coroutines(WeftRuntime runtime, CoroutineScheduler requested) {
@@ -181,7 +190,7 @@ public final class Coroutines implements CloseParticipant {
         Thread t = f.newThread(() -> run(c));
         c.thread = t;
         live.incrementAndGet();
-        started.increment();
+        perLoop[loop.index()].started.increment();
         c.startTracking();
         t.start();
         return c;
@@ -192,7 +201,7 @@ public final class Coroutines implements CloseParticipant {
         try {
             c.runBody();
         } finally {
-            completed.increment();
+            perLoop[c.loop().index()].completed.increment();
             if (live.decrementAndGet() == 0) {
                 synchronized (quiescence) {
                     quiescence.notifyAll();
@@ -353,7 +362,10 @@ public final class Coroutines implements CloseParticipant {
      * a loop until something is done is the busy-yield pitfall: suspend on the operation instead.
      */
     public void yieldNow() {
-        yields.increment();
+        Coroutine<?> c = current();
+        if (c != null) {
+            perLoop[c.loop().index()].yields.increment();
+        }
         Thread.yield();
     }
 
@@ -508,8 +520,9 @@ public final class Coroutines implements CloseParticipant {
             lc.resumes++;
             lc.parks += parks;
         } else {
-            resumesOffLoop.increment();
-            parksOffLoop.add(parks);
+            LoopCounters lc = perLoop[loop.index()];
+            lc.resumesOffLoop.increment();
+            lc.parksOffLoop.add(parks);
         }
     }
 
@@ -546,14 +559,26 @@ public final class Coroutines implements CloseParticipant {
 
     /** A snapshot of this facade's counters (racy across threads, each value exact). */
     public CoroutineStats stats() {
-        long onLoop = 0;
-        long parksOn = 0;
-        for (LoopCounters lc : perLoop) {
-            onLoop += lc.resumes;
-            parksOn += lc.parks;
+        CoroutineStats sum = perLoop[0].snapshot();
+        for (int i = 1; i < perLoop.length; i++) {
+            sum = sum.plus(perLoop[i].snapshot());
         }
-        return new CoroutineStats(started.sum(), completed.sum(), live.get(), onLoop, resumesOffLoop.sum(),
-                parksOn + parksOffLoop.sum(), yields.sum());
+        return sum;
+    }
+
+    /**
+     * The counters of the coroutines homed on {@code loop} (launched on it, or given it by
+     * {@link #launch(Callable)}'s round robin): where they resumed, how often they parked and yielded.
+     * Read off the loop, the loop-affine counts are racy (each exact, the set not atomic).
+     *
+     * @throws IllegalArgumentException if {@code loop} is not one of this runtime's
+     */
+    public CoroutineStats stats(Loop loop) {
+        Checks.notNull(loop, "loop");
+        if (loop.runtime() != runtime) {
+            throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
+        }
+        return perLoop[loop.index()].snapshot();
     }
 
     /** Coroutines started and not yet ended. */
@@ -577,17 +602,21 @@ public final class Coroutines implements CloseParticipant {
     }
 
     private void registerMeters(MeterRegistry r) {
-        Tags tags = Tags.of("runtime", runtime.name(), "scheduler", scheduler.name().toLowerCase(),
+        Tags facade = Tags.of("runtime", runtime.name(), "scheduler", scheduler.name().toLowerCase(),
                 "fallback", Boolean.toString(fallbackReason != null));
-        FunctionCounter.builder("weft.coroutines.started", this, x -> x.started.sum()).tags(tags).register(r);
-        FunctionCounter.builder("weft.coroutines.completed", this, x -> x.completed.sum()).tags(tags).register(r);
-        FunctionCounter.builder("weft.coroutines.resumes", this, x -> x.stats().resumesOnLoop())
-                .tags(tags.and("where", "on-loop")).register(r);
-        FunctionCounter.builder("weft.coroutines.resumes", this, x -> x.resumesOffLoop.sum())
-                .tags(tags.and("where", "off-loop")).register(r);
-        FunctionCounter.builder("weft.coroutines.parks", this, x -> x.stats().parks()).tags(tags).register(r);
-        FunctionCounter.builder("weft.coroutines.yields", this, x -> x.yields.sum()).tags(tags).register(r);
-        Gauge.builder("weft.coroutines.live", live, AtomicInteger::get).tags(tags).register(r);
+        for (int i = 0; i < perLoop.length; i++) {
+            LoopCounters lc = perLoop[i];
+            Tags tags = facade.and("loop", Integer.toString(i));
+            FunctionCounter.builder("weft.coroutines.started", lc, x -> x.started.sum()).tags(tags).register(r);
+            FunctionCounter.builder("weft.coroutines.completed", lc, x -> x.completed.sum()).tags(tags).register(r);
+            FunctionCounter.builder("weft.coroutines.resumes", lc, x -> x.resumes)
+                    .tags(tags.and("where", "on-loop")).register(r);
+            FunctionCounter.builder("weft.coroutines.resumes", lc, x -> x.resumesOffLoop.sum())
+                    .tags(tags.and("where", "off-loop")).register(r);
+            FunctionCounter.builder("weft.coroutines.parks", lc, x -> x.parks + x.parksOffLoop.sum()).tags(tags).register(r);
+            FunctionCounter.builder("weft.coroutines.yields", lc, x -> x.yields.sum()).tags(tags).register(r);
+        }
+        Gauge.builder("weft.coroutines.live", live, AtomicInteger::get).tags(facade).register(r);
     }
 
     @Override

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.Loop;
 import dev.weft.core.WeftRuntime;
+import dev.weft.conformance.Waits;
 import dev.weft.coroutines.internal.LoopCarriers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +63,44 @@ class AffinityTest {
             assertEquals(0, co.stats().resumesOnLoop());
             assertEquals(true, rt.stats().crossThreadHandoffs() >= resumes,
                     "every next operation hops back to the loop: " + rt.stats().crossThreadHandoffs());
+        }
+    }
+
+    @Test
+    void countersAreKeptPerLoopAndSumToTheFacadeTotals() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(2).build()) {
+            Coroutines co = Coroutines.of(rt);
+            List<Coroutine<Integer>> cs = new ArrayList<>();
+            int[] launched = {30, 70};
+            for (Loop l : rt.loops()) {
+                for (int i = 0; i < launched[l.index()]; i++) {
+                    cs.add(co.launch(l, () -> {
+                        co.submit(() -> 1);
+                        co.yieldNow();
+                        return co.submit(() -> 2);
+                    }));
+                }
+            }
+            for (Coroutine<Integer> c : cs) {
+                assertEquals(2, co.await(c));
+            }
+            Waits.awaitTrue(() -> co.liveCoroutines() == 0, "coroutines still live");
+            CoroutineStats total = co.stats();
+            for (Loop l : rt.loops()) {
+                CoroutineStats s = co.stats(l);
+                int n = launched[l.index()];
+                assertEquals(n, s.started(), "started on loop " + l.index());
+                assertEquals(n, s.completed(), "completed on loop " + l.index());
+                assertEquals(0, s.live());
+                assertEquals(2L * n, s.resumes(), "two suspending calls each, on loop " + l.index());
+                assertEquals(n, s.yields(), "one yield each, on loop " + l.index());
+            }
+            assertEquals(total, co.stats(rt.loop(0)).plus(co.stats(rt.loop(1))));
+            assertEquals(100, total.started());
+            try (WeftRuntime other = WeftRuntime.builder().loops(1).build()) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> co.stats(other.loop(0)));
+                assertTrue(e.getMessage().startsWith("loop: "), e.getMessage());
+            }
         }
     }
 
