@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,23 +42,33 @@ class CancelWhileOpeningTest {
         }
     }
 
+    /** Starts an operation that opens something. */
+    private interface Opening<T> {
+        Op<T> start();
+    }
+
+    /** Starts and cancels ROUNDS operations, each cancel a little later than the one before. */
+    private static <T> void sweep(Opening<T> opening, Consumer<T> closeIfOpened) throws Exception {
+        int cancelled = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            Op<T> op = opening.start();
+            spin(round);
+            boolean won = op.cancel();
+            Throwable e = outcome(op, () -> closeIfOpened.accept(op.getOrThrow()));
+            if (won) {
+                cancelled++;
+                assertInstanceOf(CancellationException.class, e);
+            }
+        }
+        assertTrue(cancelled > 0, "no cancel ever won: the sweep missed the opening");
+    }
+
     @Test
     void cancellingAConnectAsItOpensNeverThrows() throws Exception {
         try (WeftRuntime rt = WeftRuntime.builder().loops(1).build();
                 ServerSocket listener = new ServerSocket(0, 4096, InetAddress.getLoopbackAddress())) {
             InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
-            int cancelled = 0;
-            for (int round = 0; round < ROUNDS; round++) {
-                Op<TcpConnection> op = TcpConnection.connect(rt.loop(0), addr, TcpOptions.defaults(), null);
-                spin(round);
-                boolean won = op.cancel();
-                Throwable e = outcome(op, () -> op.getOrThrow().close(null));
-                if (won) {
-                    cancelled++;
-                    assertInstanceOf(CancellationException.class, e);
-                }
-            }
-            assertTrue(cancelled > 0, "no cancel ever won: the sweep missed the opening");
+            sweep(() -> TcpConnection.connect(rt.loop(0), addr, TcpOptions.defaults(), null), c -> c.close(null));
         }
     }
 
@@ -65,18 +76,7 @@ class CancelWhileOpeningTest {
     void cancellingABindAsItOpensNeverThrows() throws Exception {
         try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
             TcpHandler echo = x -> x.reply(x.request().retain());
-            int cancelled = 0;
-            for (int round = 0; round < ROUNDS; round++) {
-                Op<TcpServer> op = TcpServer.bind(rt.loop(0), TcpOptions.defaults(), echo, null);
-                spin(round);
-                boolean won = op.cancel();
-                Throwable e = outcome(op, () -> op.getOrThrow().close(null));
-                if (won) {
-                    cancelled++;
-                    assertInstanceOf(CancellationException.class, e);
-                }
-            }
-            assertTrue(cancelled > 0, "no cancel ever won: the sweep missed the opening");
+            sweep(() -> TcpServer.bind(rt.loop(0), TcpOptions.defaults(), echo, null), s -> s.close(null));
         }
     }
 }
