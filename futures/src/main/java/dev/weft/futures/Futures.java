@@ -292,7 +292,9 @@ public final class Futures {
         Promise<T> p = loop.promise(null);
         stage.whenComplete((v, e) -> {
             if (e == null) {
-                p.succeed(v);
+                if (!p.succeed(v)) {
+                    ReferenceCountUtil.release(v); // the combinator gave up on this stage already
+                }
             } else {
                 p.failWith(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
             }

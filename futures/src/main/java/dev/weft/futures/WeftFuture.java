@@ -4,6 +4,7 @@ import dev.weft.core.IllegalBlockingCallException;
 import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
+import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -48,7 +49,9 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     @Override
     public void onComplete(T value, Throwable failure) {
         if (failure == null) {
-            complete(value);
+            if (!complete(value)) {
+                ReferenceCountUtil.release(value); // cancelled meanwhile: nobody will see a buffer
+            }
         } else {
             completeExceptionally(failure);
         }
