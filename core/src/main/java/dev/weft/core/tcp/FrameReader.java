@@ -10,9 +10,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * is ready for them, which is how a server stops taking requests at its in-flight limit while the
  * unread bytes wait here (bounded: the connection stops reading meanwhile).
  *
- * <p>Frames are retained slices of the bytes read (no copy), prefix included but before the reader
- * index; bytes are copied only when a frame spans reads (Netty's merge cumulator). Loop-confined,
- * like the connection that owns it.
+ * <p>Frames are retained slices of the bytes read (no copy); bytes are copied only when a frame
+ * spans reads (Netty's merge cumulator). Loop-confined, like the connection that owns it.
  */
 final class FrameReader {
     static final int HEADER_BYTES = 4;
@@ -64,10 +63,7 @@ final class FrameReader {
         if (readable - HEADER_BYTES < length) {
             return null;
         }
-        // The slice keeps its own length prefix in front of its reader index: that is the headroom
-        // frameBuffer() reserves, so a frame handed back (an echo, a reply reused as a request) goes
-        // out as one buffer, its new prefix written over its old one.
-        ByteBuf frame = c.retainedSlice(start, HEADER_BYTES + length).readerIndex(HEADER_BYTES);
+        ByteBuf frame = c.retainedSlice(start + HEADER_BYTES, length);
         c.readerIndex(start + HEADER_BYTES + length);
         if (!c.isReadable()) {
             release(); // the next read starts a fresh buffer instead of being merged into this one
