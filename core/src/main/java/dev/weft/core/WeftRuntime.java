@@ -130,7 +130,8 @@ public final class WeftRuntime implements AutoCloseable {
 
     /** A worker thread, remembered so that close() can wait until it has really exited. */
     private Thread newWorker(Runnable r, String threadName) {
-        workerThreadsStarted.removeIf(t -> !t.isAlive()); // idle workers time out: keep only live ones
+        // Idle workers time out: forget the ones that ended (not the NEW ones another caller made).
+        workerThreadsStarted.removeIf(t -> t.getState() == Thread.State.TERMINATED);
         Thread t = daemon(new Thread(r, threadName));
         workerThreadsStarted.add(t);
         return t;
@@ -319,7 +320,9 @@ public final class WeftRuntime implements AutoCloseable {
                     // The pool terminates from its last worker's exit path: wait for the threads too,
                     // so that no thread of this runtime outlives close().
                     for (Thread t : workerThreadsStarted) {
-                        joinQuietly(t, remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
+                        if (t.getState() != Thread.State.NEW) { // made, then refused by the stopping pool: never runs
+                            joinQuietly(t, remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
+                        }
                     }
                 } else {
                     log.warn("{}: worker threads still running blocking tasks after close (they ignore interrupts)", name);
@@ -376,7 +379,7 @@ public final class WeftRuntime implements AutoCloseable {
             counter("weft.ops", "operations completed", tags.and("outcome", "cancelled"), l, x -> m.cancelled);
             counter("weft.ops.late", "completions ignored because the operation had already completed", tags, l,
                     x -> m.lateCompletions.sum());
-            counter("weft.loop.task.failures", "tasks that threw with nobody to tell", tags, l, x -> m.taskFailures);
+            counter("weft.loop.task.failures", "tasks and cancel releases that threw with nobody to tell", tags, l, x -> m.failures());
             counter("weft.listener.failures", "listeners that threw", tags, l, x -> m.listenerFailures);
             meters.add(Gauge.builder("weft.loop.pending.ops", l, Loop::pendingOperations)
                     .description("operations pending in the loop's registry").tags(tags).register(registry));
