@@ -409,9 +409,7 @@ public final class Loop implements Executor {
 
     /** An operation's release on cancel or close threw (a user's whenCancelled action, say); the cancel stands. */
     void releaseFailed(Op<?> op, Throwable t) {
-        if (isLoopThread()) {
-            metrics.taskFailures++;
-        }
+        metrics.releaseFailures.increment();
         log.warn("releasing cancelled operation {} threw on {}; it is cancelled all the same", op,
                 Thread.currentThread().getName(), t);
     }

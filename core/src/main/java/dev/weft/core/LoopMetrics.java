@@ -22,6 +22,13 @@ final class LoopMetrics {
     long iterations;
     /** Completions that lost to an earlier one (ignored, never delivered twice). Any thread. */
     final LongAdder lateCompletions = new LongAdder();
+    /** Release hooks (onCancel/onAbort) that threw, on whatever thread cancelled. */
+    final LongAdder releaseFailures = new LongAdder();
+
+    /** Tasks that threw plus release hooks that threw. */
+    long failures() {
+        return taskFailures + releaseFailures.sum();
+    }
 
     void completed(Throwable failure) {
         if (failure == null) {

@@ -12,8 +12,8 @@ package dev.weft.core;
  * @param failed operations completed with a failure other than cancellation
  * @param cancelled operations cancelled
  * @param lateCompletions completions ignored because the operation had already completed
- * @param taskFailures tasks that threw with nobody to tell, and cancellation hooks that threw (counted
- *     when the cancel came from the loop thread)
+ * @param taskFailures tasks that threw with nobody to tell, and releases on cancel (an operation's
+ *     cancel hook, a promise's {@code whenCancelled} action) that threw, from any thread
  * @param listenerFailures listeners that threw
  * @param pendingOperations operations in the pending registry now
  * @param iterations loop iterations: I/O polls the loop has made
@@ -25,7 +25,7 @@ public record LoopStats(long tasks, long drains, long budgetExhaustions, long cr
     static LoopStats of(Loop loop) {
         LoopMetrics m = loop.metrics;
         return new LoopStats(m.tasks, m.drains, m.budgetExhaustions, m.remoteTasks, m.succeeded, m.failed,
-                m.cancelled, m.lateCompletions.sum(), m.taskFailures, m.listenerFailures, loop.pendingOperations(),
+                m.cancelled, m.lateCompletions.sum(), m.failures(), m.listenerFailures, loop.pendingOperations(),
                 m.iterations);
     }
 

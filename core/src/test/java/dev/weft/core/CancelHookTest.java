@@ -1,5 +1,6 @@
 package dev.weft.core;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -27,6 +28,7 @@ class CancelHookTest {
             assertInstanceOf(CancellationException.class, raced.get(20, TimeUnit.SECONDS));
             assertTrue(throwing.isCancelled());
             assertTrue(other.isCancelled(), "the child after the throwing one was not cancelled");
+            assertEquals(1, loop.stats().taskFailures(), "the failing release is counted, from any thread");
         }
     }
 }
