@@ -26,7 +26,8 @@ public final class Outcome<T> {
     private final AtomicInteger deliveries = new AtomicInteger();
     private volatile Thread deliveredOn;
     private volatile Cancellable handle;
-    private volatile BooleanSupplier issued = () -> true;
+    private volatile BooleanSupplier made = () -> true;
+    private volatile boolean runsOnLoop;
 
     /** The style's handle, for cancellation. */
     public Outcome<T> handle(Cancellable h) {
@@ -35,22 +36,34 @@ public final class Outcome<T> {
     }
 
     /**
-     * For a style whose call is made on another thread (a coroutine's body): {@code probe} tells
-     * when the call has been made (the operation started and the caller waits on it, or it is over).
+     * For a style whose call is made on another thread (a coroutine's body): {@code made} tells when
+     * the call has been made (the operation started and the caller waits on it, or it is over);
+     * {@code runsOnLoop} says that the body runs on the loop thread itself (a loop-affine coroutine),
+     * so that a test which blocks that loop holds the call back.
      */
-    public Outcome<T> issued(BooleanSupplier probe) {
-        this.issued = probe;
+    public Outcome<T> issued(BooleanSupplier made, boolean runsOnLoop) {
+        this.made = made;
+        this.runsOnLoop = runsOnLoop;
         return this;
     }
 
     /**
      * Waits until the style's call has been made, so that a cancel after this lands on a started
-     * operation rather than racing the call (for the other styles the call is made already).
+     * operation rather than racing the call (for callbacks and futures the call is made already).
      */
     public Outcome<T> awaitIssued() {
-        BooleanSupplier probe = issued;
+        BooleanSupplier probe = made;
         Waits.awaitTrue(probe::getAsBoolean, "the call was not made");
         return this;
+    }
+
+    /**
+     * {@link #awaitIssued()} for a test that has blocked the loops: a call whose body the blocked
+     * loop would run cannot be made yet (a cancel now stops it before it starts), so it is not
+     * waited for; any other is.
+     */
+    public Outcome<T> awaitIssuedOrHeldByBlockedLoop() {
+        return runsOnLoop ? this : awaitIssued();
     }
 
     /** Called by the style's completion (callback, dependent stage, coroutine listener). */

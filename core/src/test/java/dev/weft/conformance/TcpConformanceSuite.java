@@ -628,7 +628,7 @@ public abstract class TcpConformanceSuite {
         CountDownLatch release = blockLoop(c.loop());
         Outcome<Void> close;
         try {
-            close = style.close(c).awaitIssued();
+            close = style.close(c).awaitIssuedOrHeldByBlockedLoop();
             assertTrue(close.cancel());
         } finally {
             release.countDown();

@@ -100,9 +100,10 @@ class LoopTest {
         CompletableFuture<List<String>> done = new CompletableFuture<>();
         loop.execute(() -> {
             loop.tick(() -> order.add("tick"), (v, e) -> done.complete(order));
-            // Fewer than 128 tasks: the drain's time budget is first looked at after 128, so this
-            // drain is never cut short (a cut drain resumes after the I/O poll, behind the tick:
-            // a CPU hog made 1,000 tasks outlast the 1 ms budget).
+            // Fewer than 128 tasks in this drain (a fresh loop: this task and the ones it queues):
+            // the drain's deadline is set at task 64 and first enforced at task 128, so it is never
+            // cut short (a cut drain resumes after the I/O poll, behind the tick: a CPU hog made
+            // 1,000 tasks outlast the 1 ms budget).
             for (int i = 0; i < 100; i++) {
                 final int n = i;
                 loop.execute(() -> {

@@ -155,9 +155,9 @@ class OpsDisposalTest {
         Promise<ByteBuf> child = childLoop.promise(null);
         CompletableFuture<Seen<ByteBuf>> seen = new CompletableFuture<>();
         CountDownLatch release = Waits.blockLoop(childLoop);
-        Ops.timeout(timerLoop, child, Duration.ofMillis(5), into(seen));
         ByteBuf late = buf();
-        assertTrue(child.succeed(late)); // done, but its loop cannot tell the timeout yet
+        assertTrue(child.succeed(late)); // done, but its blocked loop cannot tell anyone yet
+        Ops.timeout(timerLoop, child, Duration.ofMillis(5), into(seen));
         assertInstanceOf(OperationTimeoutException.class, get(seen).failure());
         release.countDown();
         Waits.flushLoops(rt);

@@ -21,9 +21,7 @@ final class CoroutinesDriver implements StyleDriver {
         Outcome<T> o = new Outcome<>();
         Coroutine<T> c = co.launch(body);
         c.onComplete(o::deliver);
-        // A carried body runs on the loop thread, so a test blocking that loop holds the body too:
-        // its call is not yet made, and a cancel then stops it before it starts.
-        return o.handle(c).issued(() -> c.carrierLoop() != null || c.isSuspended() || c.isDone());
+        return o.handle(c).issued(() -> c.isSuspended() || c.isDone(), c.carrierLoop() != null);
     }
 
     @Override

@@ -28,9 +28,7 @@ final class CoroutinesTcpDriver implements TcpStyleDriver {
         Outcome<T> o = new Outcome<>();
         Coroutine<T> c = loop != null ? co.launch(loop, body) : co.launch(body);
         c.onComplete(o::deliver);
-        // A carried body runs on the loop thread, so a test blocking that loop holds the body too:
-        // its call is not yet made, and a cancel then stops it before it starts.
-        return o.handle(c).issued(() -> c.carrierLoop() != null || c.isSuspended() || c.isDone());
+        return o.handle(c).issued(() -> c.isSuspended() || c.isDone(), c.carrierLoop() != null);
     }
 
     /** As a user would: the buffer is handed over by the call inside the coroutine; if the coroutine cannot even start, it was never handed over. */
