@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>{@link #cancel()} cancels the operation the coroutine is suspended on (or the next one it
  * suspends on): the suspending call throws {@link java.util.concurrent.CancellationException}, and
  * every later suspending call of a cancelled coroutine throws it at once, before starting its
- * operation. A cancel that lands while the body is inside a call, between starting the operation
+ * operation ({@code await} of an operation that has already completed returns its outcome). A cancel that lands while the body is inside a call, between starting the operation
  * and suspending on it, cancels that operation as soon as the body suspends: like any cancellation
  * of an operation already handed to its loop, it may have taken effect by then.
  * A value the body returns after its coroutine was cancelled reaches nobody: a reference-counted

@@ -6,7 +6,8 @@ package dev.weft.coroutines;
  *
  * @param started coroutines started
  * @param completed coroutines whose body ended (in any way)
- * @param live coroutines started and not ended
+ * @param live coroutines started and not ended ({@code started - completed}, each read on its own: it
+ *     can lag while coroutines start and end; {@link Coroutines#liveCoroutines()} is exact)
  * @param resumesOnLoop resumes after a suspension that ran on the coroutine's loop thread (verified
  *     against the actual carrier, not assumed)
  * @param resumesOffLoop resumes that ran on any other thread (a cross-thread handoff each)

@@ -287,14 +287,15 @@ public final class Coroutines implements CloseParticipant {
         return w.await(runtime.loop().<T>offload(task, w));
     }
 
-    /** Suspends until {@code op} completes (its one listener becomes this wait). */
+    /**
+     * Suspends until {@code op} completes (its one listener becomes this wait). An operation that has
+     * already completed returns its outcome at once, also to a cancelled coroutine (there is nothing
+     * left to cancel); a pending one awaited by a cancelled coroutine is cancelled.
+     */
     public <T> T await(Op<T> op) {
         Checks.notNull(op, "op");
         Coroutine<?> c = current();
         if (op.isDone()) {
-            if (c != null && c.isDone()) {
-                c.suspend(op); // a cancelled coroutine throws
-            }
             return op.getOrThrow();
         }
         if (c != null) {

@@ -37,6 +37,11 @@ import java.util.function.Consumer;
  * <p>Which loop, errors and threads: as for every facade. Bad arguments and a closed runtime throw
  * right away; every other failure completes the future exceptionally.
  *
+ * <p>Combinators ({@link #all}, {@link #any}, {@link #race}, {@link #timeout}) own the stages they
+ * are given, as core's {@link Ops} own their operations: a stage that loses is cancelled, and a
+ * reference-counted value that reaches the combinator after it ended (or loses to another) is
+ * released. Do not also read a combined stage's value elsewhere.
+ *
  * <p>TCP: {@link #connect}, {@link #request}, {@link #send}, {@link #close(TcpConnection)} on the
  * client side, {@link #serve} with a {@link FutureRequestHandler} on the server side, over the core
  * {@link TcpConnection} and {@link TcpServer}. See {@link dev.weft.core.tcp} for the wire format,
