@@ -427,7 +427,13 @@ public abstract class ConformanceSuite {
 
     @Test
     void raceGivesTheFirstValue() {
-        assertEquals(1, style.race(List.of(Src.value(1, 0), Src.value(2, 200))).value());
+        Promise<Integer> first = rt.loop(0).promise(null);
+        Promise<Integer> second = rt.loop(0).promise(null);
+        Outcome<Integer> o = style.race(List.of(Src.of(second), Src.of(first)));
+        awaitTrue(() -> first.hasListener() && second.hasListener(), "nobody waits for the children");
+        first.succeed(1);
+        assertEquals(1, o.value());
+        awaitTrue(second::isCancelled, "race() did not cancel the loser");
     }
 
     @Test
