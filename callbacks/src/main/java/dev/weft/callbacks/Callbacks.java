@@ -59,10 +59,7 @@ public final class Callbacks {
 
     /** The same operations, always started on {@code loop}. */
     public Callbacks on(Loop loop) {
-        Checks.notNull(loop, "loop");
-        if (loop.runtime() != runtime) {
-            throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
-        }
+        Checks.ownLoop(runtime, loop);
         return new Callbacks(runtime, loop);
     }
 

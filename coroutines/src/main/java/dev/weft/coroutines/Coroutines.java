@@ -178,11 +178,8 @@ public final class Coroutines implements CloseParticipant {
 
     /** Starts {@code body} as a coroutine whose operations run on {@code loop}. */
     public <T> Coroutine<T> launch(Loop loop, Callable<? extends T> body) {
-        Checks.notNull(loop, "loop");
+        Checks.ownLoop(runtime, loop);
         Checks.notNull(body, "body");
-        if (loop.runtime() != runtime) {
-            throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
-        }
         runtime.ensureOpen();
         Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, body);
         ThreadFactory f = factories.length == 1 && scheduler == CoroutineScheduler.DEFAULT
@@ -575,10 +572,7 @@ public final class Coroutines implements CloseParticipant {
      * @throws IllegalArgumentException if {@code loop} is not one of this runtime's
      */
     public CoroutineStats stats(Loop loop) {
-        Checks.notNull(loop, "loop");
-        if (loop.runtime() != runtime) {
-            throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
-        }
+        Checks.ownLoop(runtime, loop);
         return perLoop[loop.index()].snapshot();
     }
 

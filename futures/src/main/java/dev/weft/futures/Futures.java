@@ -68,10 +68,7 @@ public final class Futures {
 
     /** The same operations, always started on {@code loop}. */
     public Futures on(Loop loop) {
-        Checks.notNull(loop, "loop");
-        if (loop.runtime() != runtime) {
-            throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
-        }
+        Checks.ownLoop(runtime, loop);
         return new Futures(runtime, loop);
     }
 

@@ -1,5 +1,7 @@
 package dev.weft.core.internal;
 
+import dev.weft.core.Loop;
+import dev.weft.core.WeftRuntime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -10,6 +12,15 @@ import java.util.Objects;
  */
 public final class Checks {
     private Checks() {}
+
+    /** {@code loop}, checked to be non-null and one of {@code runtime}'s loops. */
+    public static Loop ownLoop(WeftRuntime runtime, Loop loop) {
+        notNull(loop, "loop");
+        if (loop.runtime() != runtime) {
+            throw new IllegalArgumentException("loop: " + loop + " (expected: a loop of " + runtime + ")");
+        }
+        return loop;
+    }
 
     public static <T> T notNull(T value, String name) {
         return Objects.requireNonNull(value, () -> name + ": null (expected: non-null)");
