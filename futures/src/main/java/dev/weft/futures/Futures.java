@@ -49,7 +49,6 @@ import java.util.function.Consumer;
  */
 public final class Futures {
     /** Disposers for values a cancelled future can no longer hand over (static: no allocation per call). */
-    private static final Consumer<ByteBuf> RELEASE = ByteBuf::release;
     private static final Consumer<TcpConnection> CLOSE_CONNECTION = Futures::closeQuietly;
     private static final Consumer<TcpServer> CLOSE_SERVER = Futures::closeQuietly;
 
@@ -210,7 +209,7 @@ public final class Futures {
             ReferenceCountUtil.release(request);
             Checks.notNull(connection, "connection");
         }
-        WeftFuture<ByteBuf> f = new OwningFuture<>(connection.loop(), RELEASE);
+        WeftFuture<ByteBuf> f = new WeftFuture<>(connection.loop()); // releases a reply that lost to a cancel
         f.bind(connection.request(request, f));
         return f;
     }

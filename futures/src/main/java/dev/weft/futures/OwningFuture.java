@@ -4,9 +4,10 @@ import dev.weft.core.Loop;
 import java.util.function.Consumer;
 
 /**
- * A {@link WeftFuture} of a value that must not be dropped (a reply buffer, an open connection): if
- * the future was cancelled while its operation was completing, nobody will ever see the value, so
- * it is disposed of here (released, closed) instead of leaking.
+ * A {@link WeftFuture} of a value that must not be dropped and is not a buffer (an open connection
+ * or server): if the future was cancelled while its operation was completing, nobody will ever see
+ * the value, so it is disposed of here (closed) instead of leaking. (A plain WeftFuture already
+ * releases a reference-counted value in that case.)
  */
 final class OwningFuture<T> extends WeftFuture<T> {
     private final Consumer<? super T> dispose;
