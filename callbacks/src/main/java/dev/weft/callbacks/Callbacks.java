@@ -7,6 +7,7 @@ import dev.weft.core.Ops;
 import dev.weft.core.Promise;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.internal.Completer;
 import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
@@ -108,8 +109,9 @@ public final class Callbacks {
 
     /** Calls back with every value in input order, or with the first failure (cancelling the rest). */
     public <T> Cancellable all(List<? extends AsyncStep<? extends T>> steps, Callback<? super List<T>> callback) {
+        Checks.notNull(callback, "callback");
         Loop loop = loop();
-        return Ops.all(loop, start(loop, steps), Checks.notNull(callback, "callback"));
+        return Ops.all(loop, start(loop, steps), callback);
     }
 
     /**
@@ -117,8 +119,9 @@ public final class Callbacks {
      * {@link dev.weft.core.AllFailedException} once all failed or when there are none.
      */
     public <T> Cancellable any(List<? extends AsyncStep<? extends T>> steps, Callback<? super T> callback) {
+        Checks.notNull(callback, "callback");
         Loop loop = loop();
-        return Ops.any(loop, start(loop, steps), Checks.notNull(callback, "callback"));
+        return Ops.any(loop, start(loop, steps), callback);
     }
 
     /**
@@ -128,11 +131,12 @@ public final class Callbacks {
      */
     public <T> Cancellable race(List<? extends AsyncStep<? extends T>> steps, Callback<? super T> callback) {
         Checks.noNulls(steps, "steps");
+        Checks.notNull(callback, "callback");
         if (steps.isEmpty()) {
             throw new IllegalArgumentException("steps: [] (expected: at least one operation to race)");
         }
         Loop loop = loop();
-        return Ops.race(loop, start(loop, steps), Checks.notNull(callback, "callback"));
+        return Ops.race(loop, start(loop, steps), callback);
     }
 
     /**
@@ -141,8 +145,10 @@ public final class Callbacks {
      */
     public <T> Cancellable timeout(Duration timeout, AsyncStep<? extends T> step, Callback<? super T> callback) {
         Checks.notNegative(timeout, "timeout");
+        Checks.notNull(step, "step");
+        Checks.notNull(callback, "callback");
         Loop loop = loop();
-        return Ops.timeout(loop, bridge(loop, Checks.notNull(step, "step")), timeout, Checks.notNull(callback, "callback"));
+        return Ops.timeout(loop, bridge(loop, step), timeout, callback);
     }
 
     // ---------------------------------------------------------------- TCP
@@ -216,7 +222,7 @@ public final class Callbacks {
         return Checks.notNull(server, "server").close(Checks.notNull(callback, "callback"));
     }
 
-    /** Starts each step with a promise as its callback, so core can combine them. */
+    /** Starts each step with a promise as its callback, so core can combine them (arguments checked first). */
     private static <T> List<Op<T>> start(Loop loop, List<? extends AsyncStep<? extends T>> steps) {
         Checks.noNulls(steps, "steps");
         List<Op<T>> ops = new ArrayList<>(steps.size());
@@ -228,13 +234,8 @@ public final class Callbacks {
 
     private static <T> Op<T> bridge(Loop loop, AsyncStep<? extends T> step) {
         Promise<T> p = loop.promise(null);
-        Cancellable handle = step.start((v, e) -> {
-            if (e == null) {
-                p.succeed(v);
-            } else {
-                p.failWith(e);
-            }
-        });
+        Completer<T> completer = Completer.of(p);
+        Cancellable handle = step.start(completer::onComplete);
         if (handle != null) {
             p.whenCancelled(handle::cancel);
         }

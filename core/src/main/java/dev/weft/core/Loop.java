@@ -3,15 +3,9 @@ package dev.weft.core;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
 import io.netty.channel.EventLoop;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import org.jctools.queues.MessagePassingQueue;
-import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,29 +22,15 @@ import org.slf4j.LoggerFactory;
 public final class Loop implements Executor {
 
     /*
-     * Overview (maintainers): the run queue
+     * Overview (maintainers)
      *
-     * Two queues feed one drain task that runs on the Netty loop thread:
-     *  - `local`, an ArrayDeque touched only by code physically on the loop thread: the loop's own
-     *    platform thread, or a virtual thread the loop carries (bound through Carriers). No atomics.
-     *  - `remote`, a JCTools MPSC queue for every other thread. A burst of N remote submissions costs
-     *    one Netty execute() (one wake-up at most): `remoteScheduled` is CASed 0 -> 1 by the first
-     *    producer and reset by the drain before it polls, so no submission is ever stranded.
-     * The drain runs `local` tasks in order; whenever `remoteScheduled` says a producer has offered
-     * since the last look (one volatile read per task), it first moves up to REMOTE_BATCH remote tasks
-     * to the tail of `local`. It stops when both are empty or the time budget (DRAIN_BUDGET_NANOS,
-     * checked every 64 tasks) is spent. On budget
-     * exhaustion the drain stops and resumes right after Netty's next I/O poll (afterIo), so a task
-     * storm cannot starve sockets.
+     * A Loop is thin: the run queue (what runs when, cross-thread hand-off, ticks, drain budget,
+     * termination) is RunQueue; the operations close() must fail are in PendingRegistry. This class
+     * decides which side of the run queue a caller is on and starts operations.
      *
-     * Next-iteration tasks (tick): `ticks` collects tasks that must run on the loop's *next*
-     * iteration. Netty's I/O handler is wrapped (LoopIoHandler) so that right after every I/O poll
-     * the loop calls afterIo(): it runs the ticks collected so far, then drains the run queue. While
-     * ticks wait, the poll is told it cannot block. A drain cut short by its budget resumes there too.
-     *
-     * Termination: after the Netty loop stopped, `terminated` is set and the closing thread sweeps
-     * both queues once; a producer that offered after reading `terminated == false` re-checks it
-     * after its offer and sweeps too (under `sweepLock`: off the loop, after close, never hot).
+     * "On the loop" means physically on the loop's thread: the loop's own platform thread, or a
+     * virtual thread it carries (bound through Carriers), until the loop terminates. After that,
+     * nothing is on the loop; whatever still arrives runs serially in the run queue's afterlife.
      */
 
     private static final Logger log = LoggerFactory.getLogger(Loop.class);
@@ -58,38 +38,14 @@ public final class Loop implements Executor {
     /** Tunable: how long one drain may run tasks before letting the loop poll I/O (nanoseconds). */
     public static final String DRAIN_BUDGET_PROPERTY = "weft.loop.drainBudgetNanos";
     static final long DRAIN_BUDGET_NANOS = Long.getLong(DRAIN_BUDGET_PROPERTY, 1_000_000L);
-    /** Most cross-thread tasks moved to the local queue at once. */
-    private static final int REMOTE_BATCH = 1024;
 
     private final WeftRuntime runtime;
     private final int index;
     final EventLoop eventLoop;
     private volatile Thread thread;
-
-    // Loop-confined run-queue state (see overview).
-    private final ArrayDeque<Runnable> local = new ArrayDeque<>(1024);
-    private boolean draining;
-    private boolean localScheduled;
-    private final Runnable drainTask = this::drain;
-    /** Tasks for the loop's next iteration (see {@link #tick}); loop-confined, swapped per pass. */
-    private ArrayDeque<Runnable> ticks = new ArrayDeque<>(1024);
-    private ArrayDeque<Runnable> ticksRunning = new ArrayDeque<>(1024);
-    /** A drain was cut short by its budget: resume it right after the next I/O poll. */
-    private boolean drainAfterIo;
-    private final MessagePassingQueue.Consumer<Runnable> toLocal = local::offer;
-
-    // Cross-thread side.
-    private final MpscUnboundedXaddArrayQueue<Runnable> remote = new MpscUnboundedXaddArrayQueue<>(1024);
-    private volatile int remoteScheduled;
-    private volatile boolean terminated;
-    private final Object sweepLock = new Object();
-
-    // Pending registry: loop-confined intrusive list of ops completed from outside the run queues.
-    private Op<?> pendingHead;
-    private int pendingCount;
-
-    /** Progress signal for a blocked-loop detector: bumped by every drain pass; written on the loop only. */
-    private long heartbeat;
+    private final RunQueue queue;
+    /** Loop-confined (see PendingRegistry). */
+    private final PendingRegistry pending = new PendingRegistry();
 
     /** Loop-confined counters, read racily by meters. */
     final LoopMetrics metrics = new LoopMetrics();
@@ -98,6 +54,17 @@ public final class Loop implements Executor {
         this.runtime = runtime;
         this.index = index;
         this.eventLoop = eventLoop;
+        this.queue = new RunQueue(eventLoop, new RunQueue.Host() {
+            @Override
+            public void taskFailed(Runnable task, Throwable failure) {
+                Loop.this.taskFailed(task, failure);
+            }
+
+            @Override
+            public void runAfterTermination(Runnable task) {
+                Loop.this.runAfterTermination(task);
+            }
+        }, metrics, DRAIN_BUDGET_NANOS, 1024);
     }
 
     void bindThread(Thread t) {
@@ -135,7 +102,16 @@ public final class Loop implements Executor {
      */
     public boolean isCarrierThread() {
         Thread t = Thread.currentThread();
-        return t == thread || (t.isVirtual() && Carriers.current() == this);
+        return t == thread || (t.isVirtual() && Carriers.current() == this && !queue.isTerminated());
+    }
+
+    /**
+     * Whether this loop has ended: its thread runs nothing more, and what still arrives (a late
+     * completion, a continuation of a coroutine that outlived close) runs on the thread that causes it,
+     * one task at a time. Safe from any thread.
+     */
+    public boolean isTerminated() {
+        return queue.isTerminated();
     }
 
     // ---------------------------------------------------------------- run queue
@@ -143,18 +119,15 @@ public final class Loop implements Executor {
     /**
      * Runs a task on this loop, later (never inline). Safe from any thread; from the loop itself it
      * costs one ArrayDeque offer. Tasks run in submission order per submitting thread.
-     * After the runtime closed and the loop stopped, the task runs on the calling thread.
+     * After the loop has ended ({@link #isTerminated()}), the task runs on the calling thread (a
+     * virtual caller's on a JDK pool thread), one such task at a time.
      */
     @Override
     public void execute(Runnable task) {
         if (isCarrierThread()) {
-            local.offer(task);
-            if (!draining && !localScheduled) {
-                localScheduled = true;
-                eventLoop.execute(drainTask);
-            }
+            queue.offerLocal(task);
         } else {
-            executeRemote(task);
+            queue.offerRemote(task);
         }
     }
 
@@ -171,119 +144,19 @@ public final class Loop implements Executor {
         }
     }
 
-    private void executeRemote(Runnable task) {
-        if (terminated) {
-            runAfterTermination(task);
-            return;
-        }
-        remote.offer(task);
-        if (remoteScheduled == 0 && REMOTE_SCHEDULED.compareAndSet(this, 0, 1)) {
-            try {
-                eventLoop.execute(drainTask);
-            } catch (RejectedExecutionException stopped) {
-                // The Netty loop is gone: the sweep below or the closing thread's sweep runs it.
-            }
-        }
-        if (terminated && !thread.isAlive()) {
-            sweep();
-        }
-    }
-
-    private void drain() {
-        draining = true;
-        localScheduled = false;
-        final ArrayDeque<Runnable> q = local;
-        final LoopMetrics m = metrics;
-        long deadline = 0;
-        int ran = 0;
-        m.drains++;
-        HEARTBEAT.setOpaque(this, heartbeat + 1);
-        try {
-            for (;;) {
-                if (remoteScheduled != 0) {
-                    // Reset before polling: a producer that offers after this re-arms the flag.
-                    remoteScheduled = 0;
-                    int moved = remote.drain(toLocal, REMOTE_BATCH);
-                    m.remoteTasks += moved;
-                    if (moved == REMOTE_BATCH) {
-                        remoteScheduled = 1; // more may wait: look again next round
-                    }
-                }
-                Runnable t = q.poll();
-                if (t == null) {
-                    if (remoteScheduled == 0) {
-                        break;
-                    }
-                    continue;
-                }
-                try {
-                    t.run();
-                } catch (Throwable e) {
-                    taskFailed(t, e);
-                }
-                if ((++ran & 63) == 0) {
-                    long now = System.nanoTime();
-                    if (deadline == 0) {
-                        deadline = now + DRAIN_BUDGET_NANOS;
-                    } else if (now - deadline >= 0) {
-                        m.budgetExhaustions++;
-                        yieldToIo();
-                        return;
-                    }
-                }
-            }
-        } finally {
-            m.tasks += ran;
-            draining = false;
-        }
-    }
-
     /** Whether work waits for the next iteration (the I/O poll must then not block). */
     boolean hasWorkAfterIo() {
-        return drainAfterIo || !ticks.isEmpty();
+        return queue.hasWorkAfterIo();
     }
 
-    /**
-     * Called by {@link LoopIoHandler} on the loop thread right after each I/O poll: runs the ticks
-     * collected during the previous iteration, then resumes a drain that its budget cut short.
-     */
+    /** Called by {@link LoopIoHandler} on the loop thread right after each I/O poll. */
     void afterIo() {
-        metrics.iterations++;
-        if (!ticks.isEmpty()) {
-            ArrayDeque<Runnable> run = ticks;
-            ticks = ticksRunning;
-            ticksRunning = run;
-            boolean wasDraining = draining;
-            draining = true;
-            try {
-                Runnable t;
-                while ((t = run.poll()) != null) {
-                    try {
-                        t.run();
-                    } catch (Throwable e) {
-                        taskFailed(t, e);
-                    }
-                    metrics.tasks++;
-                }
-            } finally {
-                draining = wasDraining;
-            }
-            drainAfterIo = false;
-            drain();
-        } else if (drainAfterIo) {
-            drainAfterIo = false;
-            drain();
-        }
+        queue.afterIo();
     }
 
-    private void addTick(Runnable task) {
-        ticks.offer(task);
-    }
-
-    /** The drain's budget is spent: let Netty poll I/O, then carry on (see afterIo). */
-    private void yieldToIo() {
-        drainAfterIo = true;
-        localScheduled = true;
+    /** Called by {@link LoopIoHandler} on the loop thread as the last thing it does. */
+    void terminate() {
+        queue.terminate();
     }
 
     private void taskFailed(Runnable t, Throwable e) {
@@ -299,35 +172,7 @@ public final class Loop implements Executor {
                 task.run();
             }
         } catch (Throwable e) {
-            log.warn("task {} threw while running after close of loop {}", task, index, e);
-        }
-    }
-
-    /** After the Netty loop stopped: run or fail whatever is left in the queues. */
-    void terminateAndSweep() {
-        terminated = true;
-        if (thread != null && thread.isAlive()) {
-            // Still running past the close timeout: something blocks it (a task or a loop-carried
-            // coroutine that never yields). Its queues are still its own; leave them alone.
-            log.warn("loop {} ({}) still running after close: something blocks it; its queued work is left to it",
-                    index, thread.getName());
-            return;
-        }
-        sweep();
-    }
-
-    private void sweep() {
-        synchronized (sweepLock) {
-            Runnable t;
-            while ((t = local.poll()) != null) {
-                runAfterTermination(t);
-            }
-            while ((t = remote.poll()) != null) {
-                runAfterTermination(t);
-            }
-            while ((t = ticks.poll()) != null) {
-                runAfterTermination(t);
-            }
+            log.warn("task {} threw while running after loop {} ended", task, index, e);
         }
     }
 
@@ -335,7 +180,7 @@ public final class Loop implements Executor {
 
     /** On the loop: tracks an op that close() must fail if it is still pending. */
     void register(Op<?> op) {
-        assert isCarrierThread() || terminated; // after termination the sweep runs queued registrations
+        assert isCarrierThread() || isTerminated();
         if (op.isDone() || op.registered) {
             return;
         }
@@ -343,31 +188,12 @@ public final class Loop implements Executor {
             op.abort(runtime.closedException());
             return;
         }
-        op.registered = true;
-        op.nextPending = pendingHead;
-        if (pendingHead != null) {
-            pendingHead.prevPending = op;
-        }
-        pendingHead = op;
-        pendingCount++;
+        pending.add(op);
     }
 
     void unregister(Op<?> op) {
-        assert isCarrierThread() || terminated;
-        Op<?> p = op.prevPending;
-        Op<?> n = op.nextPending;
-        if (p != null) {
-            p.nextPending = n;
-        } else {
-            pendingHead = n;
-        }
-        if (n != null) {
-            n.prevPending = p;
-        }
-        op.prevPending = null;
-        op.nextPending = null;
-        op.registered = false;
-        pendingCount--;
+        assert isCarrierThread() || isTerminated();
+        pending.remove(op);
     }
 
     /** A snapshot of this loop's counters (see {@link LoopStats} for how exact it is). */
@@ -381,30 +207,23 @@ public final class Loop implements Executor {
      * a blocked loop. Safe from any thread (an opaque read, never torn).
      */
     public long progress() {
-        return (long) HEARTBEAT.getOpaque(this);
+        return queue.progress();
     }
 
     /** Whether cross-thread work is waiting for this loop (racy; for watchdogs and diagnostics). */
     public boolean hasQueuedWork() {
-        return remoteScheduled != 0 || !remote.isEmpty();
+        return queue.hasQueuedWork();
     }
 
     /** Number of registered pending operations (timers, offloads, promises, ...). Racy off the loop. */
     public int pendingOperations() {
-        return pendingCount;
+        return pending.size();
     }
 
     /** On the loop, during close: fails every registered op with "runtime closed". */
     void failPending(RuntimeClosedException closed) {
         assert isLoopThread();
-        while (pendingHead != null) {
-            Op<?> head = pendingHead;
-            // abort() completes it here on the loop, which unregisters it; an op that had already
-            // completed elsewhere (its hand-over task still queued) is unregistered by us.
-            if (!head.abort(closed) && head == pendingHead && head.registered) {
-                unregister(head);
-            }
-        }
+        pending.failAll(closed);
     }
 
     /** An operation's release on cancel or close threw (a user's whenCancelled action, say); the cancel stands. */
@@ -450,9 +269,9 @@ public final class Loop implements Executor {
         runtime.ensureOpen();
         TaskOp<T> op = new TaskOp<>(this, task, listener);
         if (isCarrierThread()) {
-            addTick(op);
+            queue.offerTick(op);
         } else {
-            execute(() -> addTick(op));
+            execute(() -> queue.offerTick(op));
         }
         return op;
     }
@@ -512,18 +331,5 @@ public final class Loop implements Executor {
     @Override
     public String toString() {
         return "Loop[" + index + ", " + (thread == null ? "not started" : thread.getName()) + "]";
-    }
-
-    // VarHandle mechanics
-    private static final VarHandle REMOTE_SCHEDULED;
-    private static final VarHandle HEARTBEAT;
-
-    static {
-        try {
-            REMOTE_SCHEDULED = MethodHandles.lookup().findVarHandle(Loop.class, "remoteScheduled", int.class);
-            HEARTBEAT = MethodHandles.lookup().findVarHandle(Loop.class, "heartbeat", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 }

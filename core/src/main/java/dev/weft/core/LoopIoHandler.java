@@ -69,9 +69,17 @@ final class LoopIoHandler implements IoHandler {
         delegate.prepareToDestroy();
     }
 
+    /** Netty calls this on the loop thread as the last thing the loop does: the loop terminates here. */
     @Override
     public void destroy() {
-        delegate.destroy();
+        try {
+            delegate.destroy();
+        } finally {
+            Loop l = loop;
+            if (l != null) {
+                l.terminate();
+            }
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.weft.core;
 
+import dev.weft.core.internal.Disposal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.CancellationException;
@@ -14,7 +15,9 @@ import java.util.concurrent.CompletionException;
  * <p>Guarantees:
  * <ul>
  *   <li>The first of {@link #complete}, {@link #fail} and {@link #cancel} wins; later ones return
- *       {@code false}, change nothing and are counted as late completions on the loop.</li>
+ *       {@code false}, change nothing and are counted as late completions on the loop. A value that
+ *       arrives too late is disposed of (released, or closed if it is a connection or server): a
+ *       resource that nobody will receive never leaks.</li>
  *   <li>The listener runs exactly once, on the loop thread, whether it was attached before or after
  *       completion and whichever thread completed the operation.</li>
  *   <li>{@link #cancel()}, {@link #isDone()} and the result accessors may be called from any thread.</li>
@@ -106,12 +109,34 @@ public abstract class Op<T> implements Cancellable {
     }
 
     /**
-     * Completes with a value.
+     * Completes with a value, or, if the operation has already completed (it was cancelled, timed out,
+     * closed), disposes of the value, which nobody will receive: see {@link #disposeUnreceived}. This is
+     * the one place where that rule lives; callers never release a losing value themselves.
      *
      * @return {@code true} if this call completed the operation
      */
     protected final boolean complete(T value) {
-        return settle(value == null ? NIL : value);
+        if (settle(value == null ? NIL : value)) {
+            return true;
+        }
+        if (value != null) {
+            try {
+                disposeUnreceived(value);
+            } catch (Throwable t) {
+                loop.releaseFailed(this, t);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Disposes of a value that lost the race to complete this operation: nobody will ever receive it.
+     * By default {@link Disposal#dispose}: a reference-counted value is released, a connection or
+     * server is closed. An operation that knows a more precise way (a connect closes its connection
+     * with the reason) overrides this. Runs on the completing thread; must not block.
+     */
+    protected void disposeUnreceived(T value) {
+        Disposal.dispose(value);
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.weft.core;
 
 import dev.weft.core.internal.Checks;
-import io.netty.util.ReferenceCountUtil;
+import dev.weft.core.internal.Disposal;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,7 +18,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>A value that reaches a combinator but nobody (it lost a race or an any(), arrived after a
  * timeout or a cancel, or was collected by an all() that then failed) is disposed of: released if it
- * is reference-counted (a TCP reply), so that combining requests never leaks a buffer.
+ * is reference-counted (a TCP reply), closed if it is a connection or a server, so that combining
+ * requests or connects never leaks.
+ *
+ * <p>Bad input is refused before anything starts: a null list or element, an operation that already
+ * has its listener, the same operation twice ({@link IllegalArgumentException} naming the index).
  *
  * <p>All may be called from any thread while the runtime is open.
  */
@@ -76,20 +80,16 @@ public final class Ops {
     public static <T> Op<T> timeout(Loop loop, Op<? extends T> op, Duration timeout, OpListener<? super T> listener) {
         Checks.notNull(op, "op");
         long nanos = Checks.saturatedNanos(Checks.notNegative(timeout, "timeout"));
+        if (op.hasListener()) {
+            throw new IllegalArgumentException("op: " + op + " already has its listener (expected: an operation nobody"
+                    + " listens to yet; the timeout becomes its one listener)");
+        }
         loop.runtime().ensureOpen();
         TimeoutOp<T> t = new TimeoutOp<>(loop, op, timeout, listener);
         t.start(nanos);
         return t;
     }
 
-    /**
-     * Disposes of a value nobody will receive (it lost a race, arrived after a timeout, or belonged
-     * to an all() that failed): a reference-counted one (a reply buffer) is released, anything else
-     * is left to the garbage collector.
-     */
-    static void dispose(Object value) {
-        ReferenceCountUtil.release(value);
-    }
 
     /** Base of the fan-in combinators: owns its children, cancels the pending ones when it ends. */
     private abstract static class FanIn<T, R> extends Op<R> {
@@ -100,11 +100,34 @@ public final class Ops {
             this.children = List.copyOf(children);
         }
 
+        /**
+         * Attaches to every child, or to none: a child that already has its listener (or appears twice)
+         * is refused before anything is attached or tracked.
+         */
         void start() {
+            for (int i = 0, n = children.size(); i < n; i++) {
+                Op<? extends T> c = children.get(i);
+                if (c.hasListener()) {
+                    throw new IllegalArgumentException("ops[" + i + "]: " + c + " already has its listener"
+                            + " (expected: operations nobody listens to yet; a combinator becomes their one listener)");
+                }
+                for (int j = 0; j < i; j++) {
+                    if (children.get(j) == c) {
+                        throw new IllegalArgumentException("ops[" + i + "]: the same operation as ops[" + j
+                                + "] (expected: distinct operations; each has one listener)");
+                    }
+                }
+            }
             track();
             for (int i = 0, n = children.size(); i < n; i++) {
                 final int index = i;
-                children.get(i).onComplete((v, e) -> childDone(index, v, e));
+                try {
+                    children.get(i).onComplete((v, e) -> childDone(index, v, e));
+                } catch (IllegalStateException raced) {
+                    // another thread attached a listener since the check: end this combinator cleanly
+                    abort(raced);
+                    throw raced;
+                }
             }
         }
 
@@ -180,7 +203,7 @@ public final class Ops {
             for (int i = 0, n = values.length(); i < n; i++) {
                 Object v = values.getAndSet(i, null);
                 if (v != null && v != NULL) {
-                    dispose(v);
+                    Disposal.dispose(v);
                 }
             }
         }
@@ -211,10 +234,8 @@ public final class Ops {
         @Override
         void childDone(int index, T value, Throwable failure) {
             if (failure == null) {
-                if (complete(value)) {
+                if (complete(value)) { // if another child won, or the any() was cancelled, complete() disposes of it
                     cancelChildren();
-                } else {
-                    dispose(value); // another child won, or the any() was cancelled
                 }
                 return;
             }
@@ -236,10 +257,9 @@ public final class Ops {
 
         @Override
         void childDone(int index, T value, Throwable failure) {
+            // a value that lost (another child won, or the race was cancelled) is disposed of by complete()
             if (failure == null ? complete(value) : fail(failure)) {
                 cancelChildren();
-            } else if (failure == null) {
-                dispose(value); // another child won, or the race was cancelled
             }
         }
     }
@@ -259,10 +279,8 @@ public final class Ops {
             track();
             timer = loop.eventLoop.schedule(this::expire, nanos, TimeUnit.NANOSECONDS);
             child.onComplete((v, e) -> {
-                if (e == null ? complete(v) : fail(e)) {
+                if (e == null ? complete(v) : fail(e)) { // a value after the timeout: complete() disposes of it
                     stopTimer();
-                } else if (e == null) {
-                    dispose(v); // arrived after the timeout (or a cancel)
                 }
             });
         }

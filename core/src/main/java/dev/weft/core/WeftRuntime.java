@@ -277,6 +277,12 @@ public final class WeftRuntime implements AutoCloseable {
      * and workers stop (running offloads are interrupted) and this call returns when their threads
      * have ended. Idempotent: a second call waits for the first to finish.
      *
+     * <p>The caller's interrupt status does not cut any of this short: close() waits as promised and
+     * returns with the interrupt status set if it was set on entry or the caller was interrupted
+     * meanwhile. A loop still blocked after the close timeout (a task, or a loop-carried coroutine
+     * that never yields) is reported with a WARN and its thread keeps running; it ends by itself, and
+     * runs nothing more, once what blocks it returns.
+     *
      * @throws IllegalBlockingCallException if called on a loop thread (it would wait for itself)
      */
     @Override
@@ -284,11 +290,25 @@ public final class WeftRuntime implements AutoCloseable {
         if (isLoopThread()) {
             throw new IllegalBlockingCallException("WeftRuntime.close()");
         }
-        if (!closing.compareAndSet(false, true)) {
-            awaitUninterruptibly(closedLatch);
-            return;
+        // Waits below would return at once with the flag set: hold it back, restore it at the end.
+        boolean interrupted = Thread.interrupted();
+        try {
+            if (closing.compareAndSet(false, true)) {
+                interrupted |= closeOnce();
+            } else {
+                interrupted |= awaitUninterruptibly(closedLatch);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /** The one close; returns whether the caller was interrupted while it waited. */
+    private boolean closeOnce() {
         long deadline = System.nanoTime() + closeTimeout.toNanos();
+        Interrupts interrupts = new Interrupts();
         try {
             closed = true;
             RuntimeClosedException ex = closedException();
@@ -300,35 +320,35 @@ public final class WeftRuntime implements AutoCloseable {
                 f.awaitUninterruptibly(remaining(deadline), TimeUnit.NANOSECONDS);
             }
             for (CloseParticipant p : participants) {
-                try {
-                    if (!p.awaitQuiescence(Duration.ofNanos(remaining(deadline)))) {
-                        log.warn("{}: {} did not wind down within the close timeout {}", name, p, closeTimeout);
-                    }
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
+                boolean done = interrupts.untilDone(() -> p.awaitQuiescence(Duration.ofNanos(remaining(deadline))));
+                if (!done) {
+                    log.warn("{}: {} did not wind down within the close timeout {}", name, p, closeTimeout);
                 }
             }
             workers.shutdownNow();
             group.shutdownGracefully(0, Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS)
                     .awaitUninterruptibly(remaining(deadline) + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
             for (Loop l : loops) {
-                joinQuietly(l.thread(), remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
-                l.terminateAndSweep();
-            }
-            try {
-                if (workers.awaitTermination(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS)) {
-                    // The pool terminates from its last worker's exit path: wait for the threads too,
-                    // so that no thread of this runtime outlives close().
-                    for (Thread t : workerThreadsStarted) {
-                        if (t.getState() != Thread.State.NEW) { // made, then refused by the stopping pool: never runs
-                            joinQuietly(t, remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
-                        }
-                    }
-                } else {
-                    log.warn("{}: worker threads still running blocking tasks after close (they ignore interrupts)", name);
+                Thread t = l.thread();
+                interrupts.join(t, remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
+                if (t.isAlive()) {
+                    log.warn("loop {} ({}) still running {} after close began: something blocks it (a task, or a"
+                            + " loop-carried coroutine that never yields); it ends by itself once that returns",
+                            l.index(), t.getName(), closeTimeout);
                 }
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
+            }
+            boolean terminated = interrupts.untilDone(
+                    () -> workers.awaitTermination(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS));
+            if (terminated) {
+                // The pool terminates from its last worker's exit path: wait for the threads too,
+                // so that no thread of this runtime outlives close().
+                for (Thread t : workerThreadsStarted) {
+                    if (t.getState() != Thread.State.NEW) { // made, then refused by the stopping pool: never runs
+                        interrupts.join(t, remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
+                    }
+                }
+            } else {
+                log.warn("{}: worker threads still running blocking tasks after close (they ignore interrupts)", name);
             }
             for (Meter m : meters) {
                 registry.remove(m);
@@ -336,32 +356,48 @@ public final class WeftRuntime implements AutoCloseable {
         } finally {
             closedLatch.countDown();
         }
+        return interrupts.seen;
     }
 
     private static long remaining(long deadline) {
         return Math.max(0, deadline - System.nanoTime());
     }
 
-    private static void joinQuietly(Thread t, long nanos) {
-        try {
-            t.join(Duration.ofNanos(Math.max(1, nanos)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Waits that an interrupt does not cut short; whether one came is remembered for the caller. */
+    private static final class Interrupts {
+        boolean seen;
+
+        interface Wait {
+            boolean done() throws InterruptedException;
+        }
+
+        /** Retries {@code w} (which computes its own remaining time) until it answers without an interrupt. */
+        boolean untilDone(Wait w) {
+            for (;;) {
+                try {
+                    return w.done();
+                } catch (InterruptedException e) {
+                    seen = true;
+                }
+            }
+        }
+
+        void join(Thread t, long nanos) {
+            long deadline = System.nanoTime() + nanos;
+            untilDone(() -> t.join(Duration.ofNanos(Math.max(1, remaining(deadline)))));
         }
     }
 
-    private static void awaitUninterruptibly(CountDownLatch latch) {
+    /** Returns whether the caller was interrupted while it waited. */
+    private static boolean awaitUninterruptibly(CountDownLatch latch) {
         boolean interrupted = false;
         while (true) {
             try {
                 latch.await();
-                break;
+                return interrupted;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

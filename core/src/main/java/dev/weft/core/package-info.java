@@ -6,7 +6,19 @@
  * Netty event-loop thread each) and a bounded worker pool for blocking work. Work for one connection
  * or one chain of operations stays on one loop, so code that stays there needs no locks. Every
  * operation-starting method may be called from any thread; an operation's listener always runs on
- * its loop's thread (after the runtime closed, on the thread that caused the late delivery).
+ * its loop's thread.
+ *
+ * <h2>After a loop has ended</h2>
+ * {@link dev.weft.core.WeftRuntime#close()} fails every pending operation on its loop, then stops the
+ * loop; the loop thread's last act is to run or fail what is still queued ({@link
+ * dev.weft.core.Loop#isTerminated()} is then true). Something can still arrive later: a worker task
+ * that ignored its interrupt, a loop-affine coroutine that outlived the close timeout, a user's late
+ * {@code Promise.succeed}. Such work is never run concurrently with the loop and never queued for a
+ * loop that will not run it: it runs on the thread that causes it (a virtual thread's, on a JDK
+ * common-pool thread, since a virtual thread cannot carry another), one task at a time per loop. No
+ * thread then counts as the loop's: {@code isCarrierThread()} is false everywhere, a loop-affine
+ * coroutine's continuation is carried by that thread, and a listener sees the outcome the close
+ * gave it ({@link dev.weft.core.RuntimeClosedException}) or the late value, exactly once.
  *
  * <h2>The primitive</h2>
  * {@link dev.weft.core.Op} completes exactly once, with a value, a failure or a cancellation, and

@@ -7,6 +7,7 @@ import dev.weft.core.Promise;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.internal.Completer;
 import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
@@ -291,15 +291,7 @@ public final class Futures {
     /** A promise that follows a stage; cancelling the promise cancels the stage (when it can). */
     private static <T> Op<T> bridge(Loop loop, CompletionStage<? extends T> stage) {
         Promise<T> p = loop.promise(null);
-        stage.whenComplete((v, e) -> {
-            if (e == null) {
-                if (!p.succeed(v)) {
-                    ReferenceCountUtil.release(v); // the combinator gave up on this stage already
-                }
-            } else {
-                p.failWith(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
-            }
-        });
+        stage.whenComplete(Completer.of(p)); // a value the combinator gave up on is disposed of by the promise
         if (stage instanceof Future<?> fut) {
             p.whenCancelled(() -> fut.cancel(true));
         }

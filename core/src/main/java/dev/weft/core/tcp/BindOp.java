@@ -60,9 +60,12 @@ final class BindOp extends Op<TcpServer> implements Runnable, ChannelFutureListe
         }
         TcpServer s = server;
         s.started();
-        if (!complete(s)) {
-            s.closeNow();
-        }
+        complete(s); // lost to a cancel: disposeUnreceived closes it
+    }
+
+    @Override
+    protected void disposeUnreceived(TcpServer unreceived) {
+        unreceived.closeNow();
     }
 
     @Override

@@ -75,9 +75,12 @@ final class ConnectOp extends Op<TcpConnection> implements Runnable, ChannelFutu
             return;
         }
         connection.opened();
-        if (!complete(connection.api)) {
-            connection.closeWith("was closed because its connect operation had been cancelled", null);
-        }
+        complete(connection.api); // lost to a cancel: disposeUnreceived closes it
+    }
+
+    @Override
+    protected void disposeUnreceived(TcpConnection unreceived) {
+        connection.closeWith("was closed because its connect operation had been cancelled", null);
     }
 
     @Override

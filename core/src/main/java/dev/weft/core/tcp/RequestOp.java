@@ -23,8 +23,6 @@ final class RequestOp extends FrameOp<ByteBuf> {
 
     @Override
     void replied(ByteBuf reply) {
-        if (!complete(reply)) {
-            reply.release(); // cancelled or timed out after it was written: nobody wants the reply
-        }
+        complete(reply); // cancelled or timed out after it was written: complete() releases the reply
     }
 }
