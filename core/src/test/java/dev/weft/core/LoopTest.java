@@ -69,6 +69,40 @@ class LoopTest {
     }
 
     @Test
+    void singleSubmissionsToAnIdleLoopEachRunWithinABoundedWait() throws Exception {
+        // The lost wake-up (issue 9, defect 2) shows as a task that waits with the loop asleep in its
+        // I/O poll. Each round lets the loop go idle, then hands it one task from each of two threads.
+        int rounds = 20_000;
+        java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable producer = () -> {
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    go.await(20, TimeUnit.SECONDS);
+                    CountDownLatch ran = new CountDownLatch(1);
+                    loop.execute(ran::countDown);
+                    if (!ran.await(10, TimeUnit.SECONDS)) {
+                        throw new AssertionError("round " + i + ": a task handed to an idle loop did not run within 10 s");
+                    }
+                }
+            } catch (Throwable t) {
+                failed.compareAndSet(null, t);
+                go.reset();
+            }
+        };
+        Thread a = new Thread(producer);
+        Thread b = new Thread(producer);
+        a.start();
+        b.start();
+        a.join(TimeUnit.MINUTES.toMillis(2));
+        b.join(TimeUnit.MINUTES.toMillis(2));
+        if (failed.get() != null) {
+            throw new AssertionError(failed.get());
+        }
+        assertFalse(a.isAlive() || b.isAlive(), "producers did not finish");
+    }
+
+    @Test
     void aTaskStormDoesNotStarveTimers() throws Exception {
         // A task that resubmits itself forever; the loop must still fire a timer (the drain yields
         // to Netty after its time budget, and Netty then runs its scheduled tasks and I/O).
