@@ -127,6 +127,14 @@ public final class Outcome<T> {
         return r.failure;
     }
 
+    /**
+     * Whether the outcome is a value (else a failure), waiting at most {@link #WAIT_SECONDS}; fails
+     * the test on timeout.
+     */
+    public boolean succeeded() {
+        return result().failure == null;
+    }
+
     /** Waits for the outcome either way. */
     public void settle() {
         result();
