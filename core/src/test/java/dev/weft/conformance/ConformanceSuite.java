@@ -492,6 +492,7 @@ public abstract class ConformanceSuite {
         winner.succeed(won);
         try {
             assertSame(won, o.value());
+            flushLoops(rt); // the combinator has cancelled the loser: its value arrives after the end
         } finally {
             release.countDown();
         }
@@ -513,6 +514,7 @@ public abstract class ConformanceSuite {
         winner.succeed(won);
         try {
             assertSame(won, o.value());
+            flushLoops(rt); // the combinator has cancelled the loser: its value arrives after the end
         } finally {
             release.countDown();
         }
@@ -537,6 +539,7 @@ public abstract class ConformanceSuite {
             early.succeed(earlyValue);
             failing.failWith(e);
             assertSame(e, o.failure());
+            flushLoops(rt); // the all() has cancelled the rest: the late value arrives after the end
         } finally {
             release.countDown();
         }
@@ -569,6 +572,7 @@ public abstract class ConformanceSuite {
             }
             try {
                 assertInstanceOf(OperationTimeoutException.class, o.failure());
+                flushLoops(rt); // the timeout has cancelled the child: its value arrives after the end
             } finally {
                 release.countDown();
             }
