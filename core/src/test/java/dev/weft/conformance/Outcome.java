@@ -140,6 +140,11 @@ public final class Outcome<T> {
         result();
     }
 
+    /**
+     * Asserts one delivery so far. Only meaningful after the loops were flushed
+     * ({@link Waits#flushLoops}), so that a late duplicate has had its turn:
+     * {@code ConformanceSuite.assertDeliveredOnce} does both.
+     */
     public void assertDeliveredOnce() {
         assertEquals(1, deliveries.get(), "deliveries");
     }
