@@ -127,11 +127,24 @@ public final class Outcome<T> {
         return r.failure;
     }
 
+    /**
+     * Whether the outcome is a value (else a failure), waiting at most {@link #WAIT_SECONDS}; fails
+     * the test on timeout.
+     */
+    public boolean succeeded() {
+        return result().failure == null;
+    }
+
     /** Waits for the outcome either way. */
     public void settle() {
         result();
     }
 
+    /**
+     * Asserts one delivery so far. Only meaningful after the loops were flushed
+     * ({@link Waits#flushLoops}), so that a late duplicate has had its turn:
+     * {@code ConformanceSuite.assertDeliveredOnce} does both.
+     */
     public void assertDeliveredOnce() {
         assertEquals(1, deliveries.get(), "deliveries");
     }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weft.core.Loop;
+import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.WeftRuntime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -51,11 +54,38 @@ public final class Waits {
         return release;
     }
 
-    /** Waits until every loop has run everything submitted to it before this call. */
+    /**
+     * Waits until every loop has run everything submitted to it before this call, then everything
+     * that work handed on: a pass through each loop's run queue, a pass through its next iteration
+     * (a tick: after its I/O poll and the timers that were due) and a second pass through the run
+     * queue. A late or duplicate delivery queued by anything before the call has therefore run when
+     * this returns, so a test that counts deliveries after it would see it. On a closed runtime only
+     * the run-queue passes are made (a tick cannot start there; queued work runs in the close's sweep).
+     */
     public static void flushLoops(WeftRuntime r) {
+        runOnEveryLoop(r, false);
+        if (!r.isClosed()) {
+            try {
+                runOnEveryLoop(r, true);
+            } catch (RuntimeClosedException closedMeanwhile) {
+                // closed between the check and the tick: the second pass below still flushes
+            }
+        }
+        runOnEveryLoop(r, false);
+    }
+
+    private static void runOnEveryLoop(WeftRuntime r, boolean nextIteration) {
+        List<CompletableFuture<Void>> passes = new ArrayList<>();
         for (Loop l : r.loops()) {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            l.execute(() -> done.complete(null));
+            if (nextIteration) {
+                l.tick(() -> done.complete(null), (v, e) -> done.complete(null));
+            } else {
+                l.execute(() -> done.complete(null));
+            }
+            passes.add(done);
+        }
+        for (CompletableFuture<Void> done : passes) {
             try {
                 done.get(WAIT, TimeUnit.SECONDS);
             } catch (Exception e) {
