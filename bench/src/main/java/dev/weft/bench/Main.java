@@ -55,8 +55,8 @@ public final class Main {
         java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
         report.printTable(new PrintStream(table, true, StandardCharsets.UTF_8));
         out.print(table.toString(StandardCharsets.UTF_8));
-        Path json = o.json != null ? o.json : Path.of("bench", "results", "scenario-" + o.io.label() + ".json");
-        Path chart = o.chart != null ? o.chart : Path.of("bench", "results", "scenario-" + o.io.label() + ".png");
+        Path json = o.jsonPath();
+        Path chart = o.chartPath();
         Path text = json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + ".txt");
         write(json, report.json());
         write(text, table.toString(StandardCharsets.UTF_8));

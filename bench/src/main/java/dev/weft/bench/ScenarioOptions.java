@@ -16,8 +16,14 @@ final class ScenarioOptions {
     int warmup = 5;
     long warmupMs = 1500;
     List<Variant> variants = new ArrayList<>(Variant.DEFAULTS);
+    /** Where a run's JSON, text table and chart go when no option says: untracked, so a clone stays clean. */
+    static final String RUNS_DIR = "bench/runs";
+    /** Where {@code --publish} writes them: the results the README shows, tracked in git. */
+    static final String PUBLISHED_DIR = "bench/results";
+
     Path json;
     Path chart;
+    boolean publish;
     boolean sweep;
     long workNs;
     long deadlineMs = 30_000;
@@ -44,8 +50,11 @@ final class ScenarioOptions {
         HELP.put("--deadline", new String[] {"MS", "a repetition that takes longer is stopped and reported as not"
                 + " finished (default 30000)"});
         HELP.put("--connections", new String[] {"C", "TCP connections for --io tcp, pipelined (default 64)"});
-        HELP.put("--json", new String[] {"FILE", "where to write the JSON (default bench/results/scenario-<io>.json)"});
-        HELP.put("--chart", new String[] {"FILE", "where to write the chart, a .png (default bench/results/scenario-<io>.png)"});
+        HELP.put("--json", new String[] {"FILE", "where to write the JSON; the text table and (unless --chart) the chart go"
+                + " beside it (default " + RUNS_DIR + "/scenario-<io>.json, untracked)"});
+        HELP.put("--chart", new String[] {"FILE", "where to write the chart, a .png; the JSON and text go beside it unless"
+                + " --json says (default beside the JSON)"});
+        HELP.put("--publish", new String[] {"", "write to " + PUBLISHED_DIR + "/, the results the README shows (tracked in git)"});
         HELP.put("--sweep", new String[] {"", "also run the scaling sweep (N, K and --work-ns) and chart it"});
         HELP.put("--in-process", new String[] {"", "run every variant in this JVM instead of one fresh JVM per variant"
                 + " (the default when run from the jar: JIT profiles of one style then cannot slow another)"});
@@ -109,8 +118,9 @@ final class ScenarioOptions {
                 case "--work-ns" -> o.workNs = nonNegativeInt(a, value);
                 case "--deadline" -> o.deadlineMs = positiveInt(a, value);
                 case "--connections" -> o.connections = positiveInt(a, value);
-                case "--json" -> o.json = Path.of(value);
-                case "--chart" -> o.chart = chartPath(value);
+                case "--json" -> o.json = outputPath(a, value, ".json");
+                case "--chart" -> o.chart = outputPath(a, value, ".png");
+                case "--publish" -> o.publish = true;
                 case "--sweep" -> o.sweep = true;
                 case "--quiet" -> o.quiet = true;
                 case "--in-process" -> o.inProcess = true;
@@ -198,10 +208,43 @@ final class ScenarioOptions {
         return out;
     }
 
-    private static Path chartPath(String v) throws UsageException {
-        if (!v.endsWith(".png")) {
-            throw new UsageException("--chart: '" + v + "' (expected: a .png file)");
+    /**
+     * An output file named by the user: its folder must exist and be writable (a typo is a one-line
+     * error, not a new directory tree), and its name must end as expected.
+     */
+    private static Path outputPath(String option, String v, String suffix) throws UsageException {
+        if (!v.endsWith(suffix)) {
+            throw new UsageException(option + ": '" + v + "' (expected: a " + suffix + " file)");
+        }
+        Path p = Path.of(v).toAbsolutePath().normalize();
+        Path dir = p.getParent();
+        if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+            throw new UsageException(option + ": '" + v + "': folder " + dir + " does not exist (expected: an existing folder)");
+        }
+        if (!java.nio.file.Files.isWritable(dir) || java.nio.file.Files.isDirectory(p)
+                || java.nio.file.Files.exists(p) && !java.nio.file.Files.isWritable(p)) {
+            throw new UsageException(option + ": '" + v + "' cannot be written");
         }
         return Path.of(v);
+    }
+
+    /** The JSON file of this run: --json, else beside --chart, else in the runs (or, with --publish, results) folder. */
+    Path jsonPath() {
+        if (json != null) {
+            return json;
+        }
+        if (chart != null) {
+            return chart.resolveSibling(chart.getFileName().toString().replaceFirst("\\.png$", ".json"));
+        }
+        return Path.of(publish ? PUBLISHED_DIR : RUNS_DIR, "scenario-" + io.label() + ".json");
+    }
+
+    /** The chart of this run: --chart, else beside the JSON. */
+    Path chartPath() {
+        if (chart != null) {
+            return chart;
+        }
+        Path j = jsonPath();
+        return j.resolveSibling(j.getFileName().toString().replaceFirst("\\.json$", ".png"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.weft.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -136,5 +137,30 @@ class ScenarioTest {
         String line = err2.toString(StandardCharsets.UTF_8).trim();
         assertEquals(1, line.lines().count(), "one line: " + line);
         assertTrue(line.contains("--io"), line);
+    }
+
+    @Test
+    void theOutputsOfOneRunGoTogetherAndAFolderThatDoesNotExistIsAOneLineError(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("x.json");
+        int status = Main.scenario(new String[] {"--n", "50", "--k", "2", "--reps", "1", "--warmup", "0", "--warmup-ms", "0",
+                "--variants", "callbacks", "--json", json.toString(), "--quiet"},
+                new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()));
+        assertEquals(0, status);
+        assertTrue(Files.exists(dir.resolve("x.png")), "the chart goes beside --json");
+        assertTrue(Files.exists(dir.resolve("x.txt")), "the text table goes beside --json");
+
+        Path missing = dir.resolve("no/such/folder/y.json");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int bad = Main.scenario(new String[] {"--json", missing.toString()}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, bad);
+        String line = err.toString(StandardCharsets.UTF_8).trim();
+        assertEquals(1, line.lines().count(), "one line: " + line);
+        assertTrue(line.contains("does not exist"), line);
+        assertFalse(Files.exists(dir.resolve("no")), "a bad path must not create folders");
+
+        ScenarioOptions defaults = ScenarioOptions.parse(new String[0]);
+        assertEquals(Path.of("bench/runs/scenario-tick.json"), defaults.jsonPath(), "runs go to an untracked folder");
+        assertEquals(Path.of("bench/results/scenario-tick.png"), ScenarioOptions.parse(new String[] {"--publish"}).chartPath());
     }
 }
