@@ -5,6 +5,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.Ops;
 import dev.weft.core.Promise;
+import dev.weft.core.Repeat;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
 import dev.weft.core.internal.Completer;
@@ -81,6 +82,21 @@ public final class Callbacks {
     /** Runs {@code task} on the loop after {@code delay} and calls back with its result. */
     public <T> Cancellable schedule(Duration delay, Callable<? extends T> task, Callback<? super T> callback) {
         return loop().schedule(delay, Checks.notNull(task, "task"), Checks.notNull(callback, "callback"));
+    }
+
+    /**
+     * A repeating timer at a fixed rate: runs {@code tick} on the loop every {@code period}, the first
+     * time after one period, until cancelled. {@code ended} is called once when it ends: cancelled
+     * ({@link java.util.concurrent.CancellationException}), with the tick's exception if one throws, or
+     * with {@link dev.weft.core.RuntimeClosedException} at close. See {@link Loop#every}.
+     */
+    public Cancellable every(Duration period, Runnable tick, Callback<? super Void> ended) {
+        return every(period, period, Repeat.FIXED_RATE, tick, ended);
+    }
+
+    /** A repeating timer; {@code repeat} says whether ticks keep a fixed rate or a fixed gap. See {@link Loop#every}. */
+    public Cancellable every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick, Callback<? super Void> ended) {
+        return loop().every(initialDelay, period, repeat, tick, Checks.notNull(ended, "ended"));
     }
 
     /** Runs {@code task} on the loop on a later turn and calls back with its result. */

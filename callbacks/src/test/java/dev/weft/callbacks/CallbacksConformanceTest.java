@@ -5,6 +5,7 @@ import dev.weft.conformance.Outcome;
 import dev.weft.conformance.Src;
 import dev.weft.conformance.StyleDriver;
 import dev.weft.core.Op;
+import dev.weft.core.Repeat;
 import dev.weft.core.WeftRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +59,12 @@ class CallbacksConformanceTest extends ConformanceSuite {
         public <T> Outcome<T> schedule(Duration delay, Callable<T> task) {
             Outcome<T> o = new Outcome<>();
             return o.handle(cb.schedule(delay, task, o::deliver));
+        }
+
+        @Override
+        public Outcome<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
+            Outcome<Void> o = new Outcome<>();
+            return o.handle(cb.every(initialDelay, period, repeat, tick, o::deliver));
         }
 
         @Override

@@ -302,6 +302,28 @@ public final class Loop implements Executor {
     }
 
     /**
+     * A repeating timer: runs {@code tick} on this loop first after {@code initialDelay}, then every
+     * {@code period} as {@code repeat} says ({@link Repeat#FIXED_RATE}: on a fixed schedule;
+     * {@link Repeat#FIXED_DELAY}: {@code period} after the previous tick ended), until it is cancelled.
+     * The operation never succeeds: it ends cancelled, with the tick's exception if one throws (no tick
+     * follows), or with {@link RuntimeClosedException} at close. Ticks must not block (offload).
+     *
+     * @throws IllegalArgumentException if {@code initialDelay} is negative or {@code period} not positive
+     * @throws RuntimeClosedException if the runtime is closed
+     */
+    public Op<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick,
+            OpListener<? super Void> listener) {
+        long initial = Checks.saturatedNanos(Checks.notNegative(initialDelay, "initialDelay"));
+        long every = Checks.saturatedNanos(Checks.positive(period, "period"));
+        Checks.notNull(repeat, "repeat");
+        Checks.notNull(tick, "tick");
+        runtime.ensureOpen();
+        RepeatOp op = new RepeatOp(this, initial, every, repeat, tick, listener);
+        runNowOrLater(op);
+        return op;
+    }
+
+    /**
      * Runs blocking {@code task} on the runtime's bounded worker pool and completes on this loop.
      * A full pool fails the operation with {@link WorkerPoolFullException}; cancelling interrupts
      * the task if it is running and drops it if it is not.

@@ -16,6 +16,7 @@ import dev.weft.core.IllegalBlockingCallException;
 import dev.weft.core.Loop;
 import dev.weft.core.OperationTimeoutException;
 import dev.weft.core.Promise;
+import dev.weft.core.Repeat;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.WorkerPoolFullException;
@@ -266,6 +267,84 @@ public abstract class ConformanceSuite {
         IllegalArgumentException why = new IllegalArgumentException("bad peer");
         p.failWith(why);
         assertSame(why, o.failure());
+    }
+
+    // ---------------------------------------------------------------- repeating timers
+
+    @Test
+    void aFixedRateTimerTicksOnTheLoopUntilCancelledAndNeverAfter() {
+        List<Thread> ranOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Outcome<Void> o = style.every(Duration.ZERO, Duration.ofMillis(2), Repeat.FIXED_RATE,
+                () -> ranOn.add(Thread.currentThread()));
+        awaitTrue(() -> ranOn.size() >= 5, "a 2 ms timer did not tick 5 times");
+        assertTrue(o.cancel());
+        assertInstanceOf(CancellationException.class, o.failure());
+        flushLoops(rt);
+        int after = ranOn.size();
+        style.delay(Duration.ofMillis(10)).value(); // five periods later, on the same loop
+        flushLoops(rt);
+        assertEquals(after, ranOn.size(), "the timer ticked after it was cancelled");
+        for (Thread t : ranOn) {
+            assertSame(rt.loop(0).thread(), t, "a tick ran off the loop");
+        }
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void aFixedDelayTimerKeepsItsGapAfterEachTick() {
+        long periodNanos = TimeUnit.MILLISECONDS.toNanos(5);
+        List<long[]> ticks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Outcome<Void> o = style.every(Duration.ofMillis(1), Duration.ofNanos(periodNanos), Repeat.FIXED_DELAY, () -> {
+            long start = System.nanoTime();
+            long until = start + TimeUnit.MILLISECONDS.toNanos(2); // a tick that takes a while
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            ticks.add(new long[] {start, System.nanoTime()});
+        });
+        awaitTrue(() -> ticks.size() >= 4, "a fixed-delay timer did not tick 4 times");
+        assertTrue(o.cancel());
+        o.settle();
+        for (int i = 1; i < ticks.size(); i++) {
+            long gap = ticks.get(i)[0] - ticks.get(i - 1)[1];
+            assertTrue(gap >= periodNanos, "tick " + i + " began " + gap + " ns after the previous one ended (period "
+                    + periodNanos + " ns)");
+        }
+    }
+
+    @Test
+    void aTimerWhoseTickThrowsEndsWithThatExceptionAndTicksNoMore() {
+        AtomicInteger ticks = new AtomicInteger();
+        IllegalStateException boom = new IllegalStateException("tick 3 failed");
+        Outcome<Void> o = style.every(Duration.ZERO, Duration.ofMillis(1), Repeat.FIXED_RATE, () -> {
+            if (ticks.incrementAndGet() == 3) {
+                throw boom;
+            }
+        });
+        assertSame(boom, o.failure());
+        style.delay(Duration.ofMillis(5)).value();
+        flushLoops(rt);
+        assertEquals(3, ticks.get(), "a timer ticked after its tick threw");
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void aRepeatingTimerEndsWithRuntimeClosedAtClose() {
+        Outcome<Void> o = style.every(Duration.ofHours(1), Duration.ofHours(1), Repeat.FIXED_RATE, () -> {});
+        o.awaitIssued();
+        rt.close();
+        assertInstanceOf(RuntimeClosedException.class, o.failure());
+        assertEquals(1, o.deliveries());
+    }
+
+    @Test
+    void aRepeatingTimerRejectsAZeroPeriodAndANegativeDelay() {
+        Throwable zero = rejection(() -> style.every(Duration.ZERO, Duration.ZERO, Repeat.FIXED_RATE, () -> {}));
+        assertInstanceOf(IllegalArgumentException.class, zero);
+        assertTrue(zero.getMessage().startsWith("period: PT0S (expected: > 0)"), zero.getMessage());
+        Throwable negative = rejection(() -> style.every(Duration.ofMillis(-1), Duration.ofMillis(1), Repeat.FIXED_DELAY, () -> {}));
+        assertInstanceOf(IllegalArgumentException.class, negative);
+        assertTrue(negative.getMessage().startsWith("initialDelay: PT-0.001S (expected: >= 0)"), negative.getMessage());
     }
 
     // ---------------------------------------------------------------- cancellation

@@ -1,6 +1,7 @@
 package dev.weft.conformance;
 
 import dev.weft.core.Op;
+import dev.weft.core.Repeat;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -30,6 +31,9 @@ public interface StyleDriver {
     <T> Outcome<T> schedule(Duration delay, Callable<T> task);
 
     <T> Outcome<T> offload(Callable<T> task);
+
+    /** A repeating timer ({@code Loop.every}); the outcome is how it ended, its handle stops it. */
+    Outcome<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick);
 
     <T> Outcome<T> await(Op<T> op);
 

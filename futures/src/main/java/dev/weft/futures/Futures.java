@@ -4,6 +4,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.Ops;
 import dev.weft.core.Promise;
+import dev.weft.core.Repeat;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
@@ -96,6 +97,24 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
         f.bind(loop.schedule(delay, task, f));
+        return f;
+    }
+
+    /**
+     * A repeating timer at a fixed rate: runs {@code tick} on the loop every {@code period}, the first
+     * time after one period. The future never succeeds: cancel it to stop the timer; it completes
+     * exceptionally with the tick's exception if one throws, or with
+     * {@link dev.weft.core.RuntimeClosedException} at close. See {@link Loop#every}.
+     */
+    public WeftFuture<Void> every(Duration period, Runnable tick) {
+        return every(period, period, Repeat.FIXED_RATE, tick);
+    }
+
+    /** A repeating timer; {@code repeat} says whether ticks keep a fixed rate or a fixed gap. See {@link Loop#every}. */
+    public WeftFuture<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
+        Loop loop = loop();
+        WeftFuture<Void> f = new WeftFuture<>(loop);
+        f.bind(loop.every(initialDelay, period, repeat, tick, f));
         return f;
     }
 

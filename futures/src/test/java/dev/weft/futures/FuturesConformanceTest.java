@@ -5,6 +5,7 @@ import dev.weft.conformance.Outcome;
 import dev.weft.conformance.Src;
 import dev.weft.conformance.StyleDriver;
 import dev.weft.core.Op;
+import dev.weft.core.Repeat;
 import dev.weft.core.WeftRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +65,11 @@ class FuturesConformanceTest extends ConformanceSuite {
         @Override
         public <T> Outcome<T> schedule(Duration delay, Callable<T> task) {
             return observe(fu.schedule(delay, task));
+        }
+
+        @Override
+        public Outcome<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
+            return observe(fu.every(initialDelay, period, repeat, tick));
         }
 
         @Override

@@ -1,0 +1,79 @@
+package dev.weft.core;
+
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A repeating loop timer: runs its task on the loop at every tick until it is cancelled, its task
+ * throws (the operation fails with that exception, no tick follows), or the runtime closes. It never
+ * succeeds. One object is the start task and the tick; the Netty timer is re-armed per tick (fixed
+ * delay: from the end of the tick; fixed rate: from the previous deadline).
+ */
+final class RepeatOp extends Op<Void> implements Runnable {
+    private final long initialNanos;
+    private final long periodNanos;
+    private final Repeat repeat;
+    /** Loop-confined. */
+    private final Runnable task;
+    private boolean started;
+    /** The next deadline of a fixed-rate timer (System.nanoTime based); loop-confined. */
+    private long nextDeadline;
+    /** Written on the loop; read by a cancelling thread (Netty's cancel is thread-safe). */
+    private volatile ScheduledFuture<?> timer;
+
+    RepeatOp(Loop loop, long initialNanos, long periodNanos, Repeat repeat, Runnable task, OpListener<? super Void> listener) {
+        super(loop, listener);
+        this.initialNanos = initialNanos;
+        this.periodNanos = periodNanos;
+        this.repeat = repeat;
+        this.task = task;
+    }
+
+    @Override
+    public void run() {
+        if (!started) {
+            started = true;
+            loop.register(this);
+            nextDeadline = System.nanoTime() + initialNanos;
+            arm(initialNanos);
+            return;
+        }
+        if (isDone()) {
+            return;
+        }
+        try {
+            task.run();
+        } catch (Throwable e) {
+            fail(e);
+            return;
+        }
+        if (isDone()) {
+            return; // the task cancelled its own timer
+        }
+        if (repeat == Repeat.FIXED_RATE) {
+            nextDeadline += periodNanos;
+            arm(Math.max(0, nextDeadline - System.nanoTime()));
+        } else {
+            arm(periodNanos);
+        }
+    }
+
+    private void arm(long delayNanos) {
+        if (isDone()) {
+            return;
+        }
+        ScheduledFuture<?> f = loop.eventLoop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+        timer = f;
+        if (isDone()) { // cancelled while arming
+            f.cancel(false);
+        }
+    }
+
+    @Override
+    protected void onCancel() {
+        ScheduledFuture<?> f = timer;
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+}
