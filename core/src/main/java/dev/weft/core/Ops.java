@@ -91,6 +91,16 @@ public final class Ops {
     }
 
 
+    /**
+     * Shares {@code op}'s one outcome with any number of receivers: see {@link Shared}. The shared
+     * becomes {@code op}'s one listener.
+     *
+     * @throws IllegalArgumentException if {@code op} already has its listener
+     */
+    public static <T> Shared<T> share(Op<T> op) {
+        return Shared.of(op);
+    }
+
     /** Base of the fan-in combinators: owns its children, cancels the pending ones when it ends. */
     private abstract static class FanIn<T, R> extends Op<R> {
         final List<? extends Op<? extends T>> children;

@@ -16,8 +16,10 @@ import dev.weft.core.IllegalBlockingCallException;
 import dev.weft.core.Loop;
 import dev.weft.core.OperationTimeoutException;
 import dev.weft.core.Promise;
+import dev.weft.core.Ops;
 import dev.weft.core.Repeat;
 import dev.weft.core.RuntimeClosedException;
+import dev.weft.core.Shared;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.WorkerPoolFullException;
 import io.netty.buffer.ByteBuf;
@@ -345,6 +347,49 @@ public abstract class ConformanceSuite {
         Throwable negative = rejection(() -> style.every(Duration.ofMillis(-1), Duration.ofMillis(1), Repeat.FIXED_DELAY, () -> {}));
         assertInstanceOf(IllegalArgumentException.class, negative);
         assertTrue(negative.getMessage().startsWith("initialDelay: PT-0.001S (expected: >= 0)"), negative.getMessage());
+    }
+
+    // ---------------------------------------------------------------- one outcome, many receivers
+
+    @Test
+    void aSharedOutcomeReachesEveryViewEachWithItsOwnReference() {
+        Promise<ByteBuf> load = rt.loop(0).promise(null);
+        Shared<ByteBuf> shared = Ops.share(load);
+        List<Outcome<ByteBuf>> early = List.of(style.await(shared.view()), style.await(shared.view()),
+                style.await(shared.view()));
+        ByteBuf value = Unpooled.buffer(8).writeLong(99);
+        load.succeed(value);
+        Outcome<ByteBuf> late = style.await(shared.view()); // after the outcome: a cache hit
+        List<Outcome<ByteBuf>> all = new ArrayList<>(early);
+        all.add(late);
+        for (Outcome<ByteBuf> o : all) {
+            ByteBuf b = o.value();
+            assertEquals(99, b.readLong(), "each receiver reads from its own indexes");
+            b.release();
+        }
+        assertDeliveredOnce(all);
+        assertEquals(1, value.refCnt(), "the shared keeps its own reference until it is disposed of");
+        shared.dispose();
+        assertEquals(0, value.refCnt());
+        assertThrows(IllegalStateException.class, shared::view);
+    }
+
+    @Test
+    void aSharedFailureReachesEveryViewAndCancellingOneViewLeavesTheOthers() {
+        Promise<Integer> load = rt.loop(0).promise(null);
+        Shared<Integer> shared = Ops.share(load);
+        Outcome<Integer> a = style.await(shared.view());
+        Outcome<Integer> b = style.await(shared.view());
+        Outcome<Integer> c = style.await(shared.view());
+        b.awaitIssued();
+        assertTrue(b.cancel());
+        assertInstanceOf(CancellationException.class, b.failure());
+        assertFalse(load.isDone(), "cancelling one view must not cancel the source");
+        IllegalStateException why = new IllegalStateException("load failed");
+        load.failWith(why);
+        assertSame(why, a.failure());
+        assertSame(why, c.failure());
+        assertDeliveredOnce(a, b, c);
     }
 
     // ---------------------------------------------------------------- cancellation
