@@ -15,7 +15,7 @@ import java.lang.invoke.VarHandle;
  * <pre>{@code
  * Shared<ByteBuf> user = Ops.share(loadUser(id));      // start once
  * cb.await(user.view(), (buf, err) -> { ...; buf.release(); });   // callbacks
- * fu.await(user.view()).thenAccept(buf -> { ...; buf.release(); }); // futures
+ * fu.from(user.view()).thenAccept(buf -> { ...; buf.release(); }); // futures
  * ByteBuf buf = co.await(user.view()); ... buf.release();          // coroutines
  * }</pre>
  *
