@@ -276,7 +276,10 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- writing
 
-    /** A buffer with {@link FrameReader#HEADER_BYTES} reserved before its reader index. */
+    /**
+     * A buffer with {@link FrameReader#HEADER_BYTES} reserved before its reader index, marked as such
+     * ({@link HeadroomBuf}) so that {@link #writeFrame} may write the length prefix there.
+     */
     static ByteBuf frameBuffer(io.netty.buffer.ByteBufAllocator alloc, int capacity) {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: >= 0)");
@@ -284,19 +287,19 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         ByteBuf b = alloc.ioBuffer(FrameReader.HEADER_BYTES + capacity);
         b.writerIndex(FrameReader.HEADER_BYTES);
         b.readerIndex(FrameReader.HEADER_BYTES);
-        return b;
+        return new HeadroomBuf(b);
     }
 
     /** Writes one frame (length prefix, then {@code payload}, which the channel now owns); flushes as the overview says. */
     final void writeFrame(ByteBuf payload, ChannelPromise promise) {
         int length = payload.readableBytes();
-        int start = payload.readerIndex();
-        if (start >= FrameReader.HEADER_BYTES && !payload.isReadOnly()) {
-            // Room in front (see frameBuffer): the prefix goes there and the frame is one buffer.
-            // The bytes before readerIndex are Weft's too, since the whole buffer was handed over.
-            payload.setInt(start - FrameReader.HEADER_BYTES, length);
-            payload.readerIndex(start - FrameReader.HEADER_BYTES);
-            ctx.write(payload, promise);
+        if (payload instanceof HeadroomBuf framed && framed.readerIndex() == FrameReader.HEADER_BYTES) {
+            // The reserved bytes of a frameBuffer (and only those: any other bytes before a reader
+            // index may be shared with a slice or duplicate someone else holds): one buffer, one write.
+            ByteBuf b = framed.unwrap();
+            b.setInt(0, length);
+            b.readerIndex(0);
+            ctx.write(b, promise);
         } else {
             ByteBuf header = ctx.alloc().ioBuffer(FrameReader.HEADER_BYTES, FrameReader.HEADER_BYTES);
             header.writeInt(length);
