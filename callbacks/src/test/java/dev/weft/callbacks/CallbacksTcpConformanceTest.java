@@ -43,6 +43,11 @@ class CallbacksTcpConformanceTest extends TcpConformanceSuite {
         }
 
         @Override
+        public boolean handlersAreCancelledWithTheirConnection() {
+            return false;
+        }
+
+        @Override
         public Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan) {
             Outcome<TcpServer> o = new Outcome<>();
             return o.handle(cb.serve(options, (request, reply) -> {

@@ -600,6 +600,30 @@ public abstract class TcpConformanceSuite {
         assertEquals("re:new", take(style.request(connect(server), buf("new")).value()), "the server must keep accepting");
     }
 
+    @Test
+    void aHandlerWhoseClientResetsIsCancelledAndLeaksNothing() throws Exception {
+        Map<Integer, Promise<ByteBuf>> held = new ConcurrentHashMap<>();
+        TcpServer server = serve(TcpOptions.defaults(), req -> text(req).startsWith("r-")
+                ? new Handling.Await(held.computeIfAbsent(number(req), k -> rt.loop(0).promise(null)))
+                : echo(req));
+        RawSocket raw = peer(RawSocket.connect(server.localAddress()));
+        raw.write(concat(RawSocket.frame("r-0"), RawSocket.frame("r-1")));
+        awaitTrue(() -> held.size() == 2 && held.values().stream().allMatch(Promise::hasListener),
+                "the requests did not reach their handlers");
+        raw.reset();
+        awaitTrue(() -> server.connections() == 0, "the reset connection is still open on the server");
+        if (style.handlersAreCancelledWithTheirConnection()) {
+            awaitTrue(() -> held.values().stream().allMatch(Promise::isCancelled),
+                    "the handlers of a closed connection were not cancelled");
+        } else {
+            List<ByteBuf> late = List.of(buf("late-0"), buf("late-1"));
+            held.get(0).succeed(late.get(0));
+            held.get(1).succeed(late.get(1));
+            awaitTrue(() -> late.stream().allMatch(b -> b.refCnt() == 0), "a reply nobody could receive was not released");
+        }
+        assertEquals("re:unaffected", take(style.request(connect(server), buf("unaffected")).value()));
+    }
+
     // ---------------------------------------------------------------- close
 
     @Test
@@ -768,6 +792,14 @@ public abstract class TcpConformanceSuite {
     protected static int number(ByteBuf req) {
         String s = text(req);
         return Integer.parseInt(s.substring(s.lastIndexOf('-') + 1));
+    }
+
+    protected static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
     }
 
     protected <T extends AutoCloseable> T peer(T p) {

@@ -24,6 +24,13 @@ public interface TcpStyleDriver {
     /** Whether a server handler of this style runs on the loop's platform thread itself (not in a coroutine). */
     boolean handlersRunOnLoopThread();
 
+    /**
+     * Whether a server handler of this style is cancelled when its connection closes before it
+     * replied (a coroutine is cancelled, a returned stage is cancelled). A callback handler hands Weft
+     * no handle to cancel: it runs on, and its late reply is released.
+     */
+    boolean handlersAreCancelledWithTheirConnection();
+
     /** Serves with a handler of this style that does what {@code plan} says for each request. */
     Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan);
 

@@ -57,6 +57,11 @@ final class CoroutinesTcpDriver implements TcpStyleDriver {
     }
 
     @Override
+    public boolean handlersAreCancelledWithTheirConnection() {
+        return true;
+    }
+
+    @Override
     public Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan) {
         return inCoroutine(null, () -> co.serve(options, request -> switch (plan.handle(request)) {
             case Handling.Reply r -> r.reply();

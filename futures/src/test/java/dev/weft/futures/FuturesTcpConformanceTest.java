@@ -51,6 +51,11 @@ class FuturesTcpConformanceTest extends TcpConformanceSuite {
         }
 
         @Override
+        public boolean handlersAreCancelledWithTheirConnection() {
+            return true;
+        }
+
+        @Override
         public Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan) {
             return observe(fu.serve(options, request -> switch (plan.handle(request)) {
                 case Handling.Reply r -> CompletableFuture.completedFuture(r.reply());

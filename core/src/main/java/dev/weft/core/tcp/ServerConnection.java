@@ -111,13 +111,16 @@ final class ServerConnection extends FramedConnection {
 
     @Override
     void onClosing() {
-        // Exchanges still being handled release their buffers when they complete (exchangeDone).
+        // Exchanges still being handled are cancelled (nobody will read their replies) and release
+        // their buffers when they complete (exchangeDone), whether the cancel completes them or not.
         for (TcpExchange ex; (ex = inFlight.poll()) != null; ) {
             if (ex.settled) {
                 ByteBuf r = ex.takeReply();
                 if (r != null) {
                     r.release();
                 }
+            } else {
+                ex.cancel();
             }
         }
         log.debug("server {}: {}", server.localAddress(), describeClose());
