@@ -475,6 +475,23 @@ public abstract class TcpConformanceSuite {
     }
 
     @Test
+    void validRequestsFollowedByACorruptFrameGetTheirRepliesThenTheClose() throws Exception {
+        TcpServer server = serve(TcpOptions.builder().maxFrameSize(1000).build(), req -> text(req).equals("later")
+                ? new Handling.ReplyLater(Duration.ofMillis(1), () -> buf("re:later"))
+                : echo(req));
+        TcpConnection other = connect(server);
+        for (int badLength : new int[] {-1, 1001}) { // a negative and an oversized length prefix
+            RawSocket raw = peer(RawSocket.connect(server.localAddress()));
+            // One segment: a request answered at once, one answered later, then the bad prefix.
+            raw.write(concat(RawSocket.frame("now"), RawSocket.frame("later"), intBytes(badLength), new byte[8]));
+            assertEquals("re:now", raw.readFrame(), "length " + badLength + ": a reply already due was dropped");
+            assertEquals("re:later", raw.readFrame(), "length " + badLength + ": a request in flight was not answered");
+            raw.assertClosedByPeer();
+        }
+        assertEquals("re:unaffected", take(style.request(other, buf("unaffected")).value()));
+    }
+
+    @Test
     void garbageBytesCloseTheConnection() throws Exception {
         byte[] http = "GET / HTTP/1.1\r\nHost: weft\r\n\r\n".getBytes(UTF_8);
         TcpServer server = serve(TcpOptions.defaults(), ECHO);
@@ -792,6 +809,10 @@ public abstract class TcpConformanceSuite {
     protected static int number(ByteBuf req) {
         String s = text(req);
         return Integer.parseInt(s.substring(s.lastIndexOf('-') + 1));
+    }
+
+    protected static byte[] intBytes(int v) {
+        return java.nio.ByteBuffer.allocate(4).putInt(v).array();
     }
 
     protected static byte[] concat(byte[]... parts) {

@@ -64,6 +64,8 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     private boolean needsFlush;
     private boolean flushScheduled;
     private boolean closing;
+    /** A bad frame was read: the input is over, what still arrives is dropped. */
+    private boolean inputEnded;
     private String closeReason;
     private Throwable closeCause;
 
@@ -78,6 +80,14 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
 
     /** One inbound frame, owned by the callee. Not called once the connection is closing. */
     abstract void onFrame(ByteBuf frame);
+
+    /**
+     * The input broke Weft's framing ({@code bad}: a negative or oversized length prefix): no more
+     * frames are taken and what still arrives is dropped. By default the connection closes at once.
+     */
+    void badFrame(TcpException bad) {
+        closeWith("was closed", bad);
+    }
 
     /** The connection is closing (see {@link #closeReason()}): fail or drop what is pending, release buffers. */
     abstract void onClosing();
@@ -199,13 +209,15 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         }
         dispatching = true;
         try {
-            while (!paused && !closing) {
+            while (!paused && !closing && !inputEnded) {
                 ByteBuf frame;
                 try {
                     frame = reader.next();
                 } catch (TcpException bad) {
                     log.debug("connection to {}: {}", remote, bad.getMessage());
-                    closeWith("was closed", bad);
+                    inputEnded = true;
+                    reader.release();
+                    badFrame(bad);
                     return;
                 }
                 if (frame == null) {
@@ -231,7 +243,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         reading = true;
-        if (closing || !(msg instanceof ByteBuf)) {
+        if (closing || inputEnded || !(msg instanceof ByteBuf)) {
             ReferenceCountUtil.release(msg);
             return;
         }

@@ -25,6 +25,8 @@ final class ServerConnection extends FramedConnection {
     private final TcpHandler handler;
     /** Requests being handled or whose replies wait for earlier ones, oldest first. Loop-confined. */
     private final ArrayDeque<TcpExchange> inFlight;
+    /** The bad frame that ended the input; the connection closes once the requests before it are answered. Loop-confined. */
+    private TcpException badInput;
 
     ServerConnection(TcpServer server, Loop loop, Channel channel, InetSocketAddress remote) {
         super(loop, server.options(), channel, remote);
@@ -89,7 +91,29 @@ final class ServerConnection extends FramedConnection {
             }
             writeFrame(reply, ctx.voidPromise());
         }
-        updateReading();
+        if (badInput != null) {
+            closeIfAnswered();
+        } else {
+            updateReading();
+        }
+    }
+
+    /**
+     * Answers what was validly asked before the bad frame (as a failed handler does for the requests
+     * before it), then closes: the requests in flight go on, their replies go out in order, and the
+     * last one closes the connection. Nothing more is read meanwhile.
+     */
+    @Override
+    void badFrame(TcpException bad) {
+        badInput = bad;
+        pauseReading(true);
+        closeIfAnswered();
+    }
+
+    private void closeIfAnswered() {
+        if (inFlight.isEmpty()) {
+            closeAfterFlush("was closed", badInput);
+        }
     }
 
     private void handlerFailed(Throwable failure) {
@@ -104,7 +128,7 @@ final class ServerConnection extends FramedConnection {
 
     @Override
     void writabilityChanged() {
-        if (!isClosing()) {
+        if (!isClosing() && badInput == null) {
             updateReading();
         }
     }

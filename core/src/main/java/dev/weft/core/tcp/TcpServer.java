@@ -35,10 +35,12 @@ import org.slf4j.LoggerFactory;
  * flight, or whose peer does not read its replies (the write buffer is over its high water
  * mark), stops being read until that changes; TCP flow control pushes back on the client.
  *
- * <p><b>Faults.</b> A frame over {@link TcpOptions#maxFrameSize()} or with a negative length, or a
- * peer that closes in the middle of a frame, closes that connection (logged at DEBUG); a failing
- * handler closes its connection after the replies before it (logged at WARN). The server and its
- * other connections go on. See {@link TcpExchange} for buffer ownership.
+ * <p><b>Faults.</b> A length prefix over {@link TcpOptions#maxFrameSize()} or negative closes that
+ * connection after the replies to the requests before it (nothing after it is read; logged at
+ * DEBUG); so does a failing handler (logged at WARN). A peer that closes in the middle of a frame
+ * just closes. The server and its other connections go on. A handler whose connection closes
+ * before it replied is cancelled ({@link TcpExchange#onCancel()}). See {@link TcpExchange} for
+ * buffer ownership.
  *
  * <p>Every method may be called from any thread.
  */
