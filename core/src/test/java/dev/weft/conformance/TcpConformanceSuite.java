@@ -735,6 +735,45 @@ public abstract class TcpConformanceSuite {
     }
 
     @Test
+    void closingTheRuntimeWhileHandlersWaitLogsNoWarningPerHandler() throws Exception {
+        WeftRuntime r = newRuntime(b -> b.loops(2));
+        TcpStyleDriver s = driver(r);
+        AtomicInteger handled = new AtomicInteger();
+        TcpServer server = s.serve(TcpOptions.defaults(), req -> {
+            handled.incrementAndGet();
+            return new Handling.ReplyLater(Duration.ofHours(1), () -> buf("never"));
+        }).value();
+        int connections = 4;
+        int requests = 25;
+        for (int c = 0; c < connections; c++) {
+            ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+            for (int i = 0; i < requests; i++) {
+                pipeline.writeBytes(RawSocket.frame("r-" + i));
+            }
+            peer(RawSocket.connect(server.localAddress())).write(pipeline.toByteArray());
+        }
+        awaitTrue(() -> handled.get() == connections * requests, "requests not all being handled");
+        String logged = stderrOf(r::close);
+        assertFalse(logged.contains("request handler"), "a normal shutdown logged handler failures:\n" + logged);
+        assertNoThreadsLeft(r);
+    }
+
+    /** What {@code action} wrote to {@code System.err} (where the tests' SLF4J binding logs) while it ran. */
+    private static String stderrOf(Runnable action) {
+        java.io.PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(saved);
+        }
+        String text = captured.toString(UTF_8);
+        saved.print(text);
+        return text;
+    }
+
+    @Test
     void aClosedRuntimeRefusesRequestsAndReleasesTheirBuffers() {
         WeftRuntime r = newRuntime(b -> {});
         TcpStyleDriver s = driver(r);

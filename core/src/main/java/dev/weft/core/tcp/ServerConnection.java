@@ -1,6 +1,7 @@
 package dev.weft.core.tcp;
 
 import dev.weft.core.Loop;
+import dev.weft.core.RuntimeClosedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -117,9 +118,23 @@ final class ServerConnection extends FramedConnection {
     }
 
     private void handlerFailed(Throwable failure) {
-        log.warn("request handler of server {} failed for a request from {}; closing that connection after the"
-                + " replies before it (the wire format has no error frame)", server.localAddress(), remote, failure);
+        if (endedByRuntimeClose(failure)) {
+            server.handlerEndedByRuntimeClose(); // expected at shutdown: counted, logged once at DEBUG
+        } else {
+            log.warn("request handler of server {} failed for a request from {}; closing that connection after the"
+                    + " replies before it (the wire format has no error frame)", server.localAddress(), remote, failure);
+        }
         closeAfterFlush("was closed because a request handler failed", failure);
+    }
+
+    /** Whether a handler failed because the runtime is closing (its operations fail with RuntimeClosedException). */
+    private static boolean endedByRuntimeClose(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RuntimeClosedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void updateReading() {

@@ -17,6 +17,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,8 @@ public final class TcpServer {
     private volatile InetSocketAddress localAddress;
     /** Set once by any thread that closes the server (close(), runtime close); read by the acceptor and new connections. */
     private volatile boolean closing;
+    /** Handlers that failed with RuntimeClosedException since the last close summary; any loop. */
+    private final AtomicInteger endedByRuntimeClose = new AtomicInteger();
 
     private TcpServer(Loop loop, TcpOptions options, TcpHandler handler) {
         this.loop = loop;
@@ -119,8 +122,24 @@ public final class TcpServer {
     Future<Void> closeNow() {
         closing = true;
         Promise<Void> done = loop.eventLoop().newPromise();
-        channel.close().addListener(f -> connections.close().addListener(g -> done.trySuccess(null)));
+        channel.close().addListener(f -> connections.close().addListener(g -> {
+            int ended = endedByRuntimeClose.getAndSet(0);
+            if (ended > 0) {
+                log.debug("server {}: {} request handlers ended with RuntimeClosedException as the runtime closed"
+                        + " (expected at shutdown; their connections were closed)", localAddress, ended);
+            }
+            done.trySuccess(null);
+        }));
         return done;
+    }
+
+    /**
+     * Any loop: a handler failed with {@link RuntimeClosedException}. That is how handlers end at
+     * shutdown, so it is counted and logged once, at DEBUG, when the server has closed (a shutdown
+     * with many requests in flight would otherwise log a warning with a stack for each).
+     */
+    void handlerEndedByRuntimeClose() {
+        endedByRuntimeClose.incrementAndGet();
     }
 
     /** On the connection's loop, once it is active. */
