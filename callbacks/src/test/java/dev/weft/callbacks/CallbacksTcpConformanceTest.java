@@ -43,6 +43,11 @@ class CallbacksTcpConformanceTest extends TcpConformanceSuite {
         }
 
         @Override
+        public boolean handlersStartTheirWorkOnTheLoop() {
+            return true;
+        }
+
+        @Override
         public boolean handlersAreCancelledWithTheirConnection() {
             return false;
         }
@@ -59,6 +64,7 @@ class CallbacksTcpConformanceTest extends TcpConformanceSuite {
                         throw f.failure();
                     }, reply);
                     case Handling.Await a -> cb.await(a.op(), reply);
+                    case Handling.Offload w -> cb.offload(w.task(), reply);
                 }
             }, o::deliver));
         }

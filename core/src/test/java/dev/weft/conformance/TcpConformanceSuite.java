@@ -396,6 +396,58 @@ public abstract class TcpConformanceSuite {
         assertEquals(expected.toString(), all.toString());
     }
 
+    @Test
+    void oneConnectionsFloodOfOffloadsMakesThePoolRefuseNoOtherConnection() throws Exception {
+        // The bound is exact when handlers start their offloads on the loop; a DEFAULT-scheduler
+        // coroutine offloads later, from a carrier, after the connection has looked at the pool.
+        org.junit.jupiter.api.Assumptions.assumeTrue(style.handlersStartTheirWorkOnTheLoop(),
+                "handlers of this style start their work off the loop");
+        WeftRuntime r = newRuntime(b -> b.loops(2).workers(2, 64));
+        TcpStyleDriver s = driver(r);
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger floodRunning = new AtomicInteger();
+        AtomicInteger goodHandled = new AtomicInteger();
+        TcpServer server = s.serve(TcpOptions.defaults(), req -> {
+            String t = text(req);
+            if (t.startsWith("good")) {
+                goodHandled.incrementAndGet();
+            }
+            return new Handling.Offload(() -> {
+                if (t.startsWith("flood")) {
+                    floodRunning.incrementAndGet();
+                    gate.await(WAIT, TimeUnit.SECONDS);
+                }
+                return buf("re:" + t);
+            });
+        }).value();
+        try {
+            int floodRequests = 500;
+            RawSocket flood = peer(RawSocket.connect(server.localAddress()));
+            ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+            for (int i = 0; i < floodRequests; i++) {
+                pipeline.writeBytes(RawSocket.frame("flood-" + i));
+            }
+            flood.write(pipeline.toByteArray());
+            // Both workers held by the flood, and its offloads queued behind them.
+            awaitTrue(() -> floodRunning.get() == 2 && r.queuedOffloads() >= 14, "the flood did not fill the workers");
+            TcpConnection good = s.connect(server.localAddress(), TcpOptions.defaults()).value();
+            List<Outcome<ByteBuf>> replies = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                replies.add(s.request(good, buf("good-" + i)));
+            }
+            awaitTrue(() -> goodHandled.get() == 5, "the well-behaved requests did not reach their handlers");
+            gate.countDown();
+            for (int i = 0; i < 5; i++) {
+                assertEquals("re:good-" + i, take(replies.get(i).value()), "a well-behaved request lost its reply to the flood");
+            }
+            for (int i = 0; i < floodRequests; i++) {
+                assertEquals("re:flood-" + i, flood.readFrame(), "the flooding connection was refused instead of slowed down");
+            }
+        } finally {
+            gate.countDown();
+        }
+    }
+
     // ---------------------------------------------------------------- frame sizes
 
     @Test

@@ -31,6 +31,13 @@ public interface TcpStyleDriver {
      */
     boolean handlersAreCancelledWithTheirConnection();
 
+    /**
+     * Whether a server handler of this style starts the work it does (an offload) on the connection's
+     * loop before the loop's next turn: in the handler call, or in a coroutine the loop carries. A
+     * DEFAULT-scheduler coroutine starts it later, on a carrier of the JDK's pool.
+     */
+    boolean handlersStartTheirWorkOnTheLoop();
+
     /** Serves with a handler of this style that does what {@code plan} says for each request. */
     Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan);
 

@@ -51,6 +51,11 @@ class FuturesTcpConformanceTest extends TcpConformanceSuite {
         }
 
         @Override
+        public boolean handlersStartTheirWorkOnTheLoop() {
+            return true;
+        }
+
+        @Override
         public boolean handlersAreCancelledWithTheirConnection() {
             return true;
         }
@@ -65,6 +70,7 @@ class FuturesTcpConformanceTest extends TcpConformanceSuite {
                     throw f.failure();
                 });
                 case Handling.Await a -> fu.from(a.op());
+                case Handling.Offload o -> fu.offload(o.task());
             }));
         }
 

@@ -60,6 +60,8 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     // Loop-confined state (see overview).
     private boolean reading;
     private boolean dispatching;
+    /** Frames are not taken until unhold() (see hold()). */
+    private boolean held;
     private boolean paused;
     private boolean needsFlush;
     private boolean flushScheduled;
@@ -203,13 +205,14 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void takeFrames() {
+    /** Takes the frames waiting in the reader, unless reading is paused. */
+    final void takeFrames() {
         if (dispatching) {
             return; // re-entered from onFrame (a handler that replied at once): the outer loop goes on
         }
         dispatching = true;
         try {
-            while (!paused && !closing && !inputEnded) {
+            while (!paused && !closing && !inputEnded && !held) {
                 ByteBuf frame;
                 try {
                     frame = reader.next();
@@ -228,6 +231,19 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         } finally {
             dispatching = false;
         }
+    }
+
+    /**
+     * Takes no more frames until {@link #unhold()} (which the caller arranges, typically on a later
+     * turn of the loop); bytes that arrive meanwhile wait in the reader.
+     */
+    final void hold() {
+        held = true;
+    }
+
+    /** Ends a {@link #hold()}; call {@link #takeFrames()} to go on. */
+    final void unhold() {
+        held = false;
     }
 
     @Override

@@ -15,9 +15,14 @@ import org.slf4j.LoggerFactory;
  * its reply can go out (replies leave in request order, whatever order handlers finish in).
  *
  * <p>Backpressure: with {@link TcpOptions#maxPendingRequests()} exchanges in flight, or while the
- * channel is unwritable (the peer does not read its replies), the connection stops taking frames
- * and stops reading the socket; TCP flow control then pushes back on the peer. Nothing is queued
- * beyond that bound except the bytes of one read, which wait in the frame reader.
+ * channel is unwritable (the peer does not read its replies), or with
+ * {@link TcpOptions#maxPendingRequestsWhenWorkersBusy()} in flight while the runtime's worker pool
+ * has a backlog, the connection stops taking frames and stops reading the socket; TCP flow control
+ * then pushes back on the peer. Nothing is queued beyond that bound except the bytes of one read,
+ * which wait in the frame reader. A connection at the worker bound that takes that many more frames
+ * holds the rest until a later turn of the loop, so that handlers which start their work later (a
+ * coroutine) have offloaded before the pool is looked at again: its requests in flight exceed the
+ * worker bound by at most that bound again before it stops.
  */
 final class ServerConnection extends FramedConnection {
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
@@ -28,6 +33,9 @@ final class ServerConnection extends FramedConnection {
     private final ArrayDeque<TcpExchange> inFlight;
     /** The bad frame that ended the input; the connection closes once the requests before it are answered. Loop-confined. */
     private TcpException badInput;
+    private final Runnable resumeTask = this::resume;
+    /** Frames taken with maxPendingRequestsWhenWorkersBusy or more in flight since the pool was last looked at. Loop-confined. */
+    private int takenAtShare;
 
     ServerConnection(TcpServer server, Loop loop, Channel channel, InetSocketAddress remote) {
         super(loop, server.options(), channel, remote);
@@ -54,8 +62,15 @@ final class ServerConnection extends FramedConnection {
         }
         ex.begin(this, request);
         inFlight.add(ex);
-        if (inFlight.size() >= options.maxPendingRequests()) {
+        int n = inFlight.size();
+        if (n >= options.maxPendingRequests()) {
             pauseReading(true);
+        } else if (n >= options.maxPendingRequestsWhenWorkersBusy()
+                && ++takenAtShare >= options.maxPendingRequestsWhenWorkersBusy()) {
+            // That many taken with that many in flight: let the handlers started so far begin their
+            // work (a coroutine offloads on a later turn of the loop), then look at the pool again.
+            hold();
+            loop.execute(resumeTask);
         }
         try {
             handler.handle(ex);
@@ -138,7 +153,25 @@ final class ServerConnection extends FramedConnection {
     }
 
     private void updateReading() {
-        pauseReading(inFlight.size() >= options.maxPendingRequests() || !channel.isWritable());
+        int n = inFlight.size();
+        pauseReading(n >= options.maxPendingRequests() || !channel.isWritable()
+                || n >= options.maxPendingRequestsWhenWorkersBusy() && workersBusy());
+    }
+
+    /** Every worker is busy and offloads wait in the queue: the next ones may be refused. */
+    private boolean workersBusy() {
+        return loop.runtime().queuedOffloads() > 0;
+    }
+
+    /** A later turn of the loop after {@link #onFrame} held the frames: look at the bounds again, then go on. */
+    private void resume() {
+        takenAtShare = 0;
+        unhold();
+        if (isClosing() || badInput != null) {
+            return;
+        }
+        updateReading();
+        takeFrames(); // does nothing while paused (pauseReading(false) takes them itself)
     }
 
     @Override

@@ -24,6 +24,8 @@ public final class TcpOptions {
     public static final int DEFAULT_MAX_FRAME_SIZE = 1 << 20;
     /** Default {@link #maxPendingRequests()}. */
     public static final int DEFAULT_MAX_PENDING_REQUESTS = 1024;
+    /** Default {@link #maxPendingRequestsWhenWorkersBusy()}. */
+    public static final int DEFAULT_MAX_PENDING_REQUESTS_WHEN_WORKERS_BUSY = 16;
     /** Default {@link #writeBufferLowWaterMark()}: 32 KiB (Netty's). */
     public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK = 32 * 1024;
     /** Default {@link #writeBufferHighWaterMark()}: 64 KiB (Netty's). */
@@ -35,6 +37,7 @@ public final class TcpOptions {
 
     private final int maxFrameSize;
     private final int maxPendingRequests;
+    private final int maxPendingRequestsWhenWorkersBusy;
     private final int lowWaterMark;
     private final int highWaterMark;
     private final Duration connectTimeout;
@@ -45,6 +48,7 @@ public final class TcpOptions {
     private TcpOptions(Builder b) {
         this.maxFrameSize = b.maxFrameSize;
         this.maxPendingRequests = b.maxPendingRequests;
+        this.maxPendingRequestsWhenWorkersBusy = b.maxPendingRequestsWhenWorkersBusy;
         this.lowWaterMark = b.lowWaterMark;
         this.highWaterMark = b.highWaterMark;
         this.connectTimeout = b.connectTimeout;
@@ -67,6 +71,7 @@ public final class TcpOptions {
         Builder b = new Builder();
         b.maxFrameSize = maxFrameSize;
         b.maxPendingRequests = maxPendingRequests;
+        b.maxPendingRequestsWhenWorkersBusy = maxPendingRequestsWhenWorkersBusy;
         b.lowWaterMark = lowWaterMark;
         b.highWaterMark = highWaterMark;
         b.connectTimeout = connectTimeout;
@@ -91,6 +96,20 @@ public final class TcpOptions {
      */
     public int maxPendingRequests() {
         return maxPendingRequests;
+    }
+
+    /**
+     * Server only: per connection, the most requests in flight while the runtime's worker pool has a
+     * backlog (every worker busy, offloads queued). A connection at this bound stops being read until
+     * one of its requests completes with the backlog gone, so a client that pipelines offloading
+     * requests fills the pool's queue with at most this many of its own and the pool's refusals
+     * ({@link dev.weft.core.WorkerPoolFullException}) fall on it, not on the other connections. Below
+     * the bound, and while the pool keeps up, a connection takes up to {@link #maxPendingRequests()}.
+     * Size the worker queue to at least (connections that offload) x this bound to keep every
+     * connection's share.
+     */
+    public int maxPendingRequestsWhenWorkersBusy() {
+        return Math.min(maxPendingRequestsWhenWorkersBusy, maxPendingRequests);
     }
 
     /** Below this many bytes waiting to be written, a connection that was unwritable becomes writable again. */
@@ -128,6 +147,7 @@ public final class TcpOptions {
     @Override
     public String toString() {
         return "TcpOptions[maxFrameSize=" + maxFrameSize + ", maxPendingRequests=" + maxPendingRequests
+                + ", maxPendingRequestsWhenWorkersBusy=" + maxPendingRequestsWhenWorkersBusy
                 + ", writeBufferWaterMarks=" + lowWaterMark + ".." + highWaterMark + ", connectTimeout="
                 + connectTimeout + ", bindAddress=" + bindAddress + "]";
     }
@@ -136,6 +156,7 @@ public final class TcpOptions {
     public static final class Builder {
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
+        private int maxPendingRequestsWhenWorkersBusy = DEFAULT_MAX_PENDING_REQUESTS_WHEN_WORKERS_BUSY;
         private int lowWaterMark = DEFAULT_WRITE_BUFFER_LOW_WATER_MARK;
         private int highWaterMark = DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -152,6 +173,12 @@ public final class TcpOptions {
         /** The most requests in flight per connection, at least 1 (default 1024). */
         public Builder maxPendingRequests(int requests) {
             this.maxPendingRequests = Checks.positive(requests, "maxPendingRequests");
+            return this;
+        }
+
+        /** Server only: the most requests in flight per connection while the worker pool has a backlog, at least 1 (default 16). */
+        public Builder maxPendingRequestsWhenWorkersBusy(int requests) {
+            this.maxPendingRequestsWhenWorkersBusy = Checks.positive(requests, "maxPendingRequestsWhenWorkersBusy");
             return this;
         }
 
