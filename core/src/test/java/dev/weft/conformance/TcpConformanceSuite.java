@@ -23,6 +23,7 @@ import dev.weft.core.WeftRuntime;
 import dev.weft.core.tcp.ConnectionBusyException;
 import dev.weft.core.tcp.ConnectionClosedException;
 import dev.weft.core.tcp.CorruptFrameException;
+import dev.weft.core.tcp.FrameTimeoutException;
 import dev.weft.core.tcp.FrameTooLargeException;
 import dev.weft.core.tcp.TcpBindException;
 import dev.weft.core.tcp.TcpConnectException;
@@ -446,6 +447,51 @@ public abstract class TcpConformanceSuite {
         } finally {
             gate.countDown();
         }
+    }
+
+    // ---------------------------------------------------------------- incomplete frames
+
+    @Test
+    void aFloodOfIncompleteFramesIsHeldToTheServersBudget() throws Exception {
+        long budget = 256 * 1024;
+        TcpServer server = serve(TcpOptions.builder().maxPartialFrameBytes(budget).build(), ECHO);
+        TcpConnection good = connect(server);
+        int flooders = 8;
+        for (int i = 0; i < flooders; i++) {
+            // Announces 1 MiB (the default limit), sends 100 KiB of it and stalls: each would hold 128 KiB.
+            peer(RawSocket.connect(server.localAddress())).writeInt(1 << 20).write(new byte[100 * 1024]);
+        }
+        awaitTrue(() -> server.closedOverPartialFrameBudget() >= flooders - 2 && server.connections() <= 3,
+                "incomplete frames were not held to the budget: " + server.closedOverPartialFrameBudget()
+                        + " closed, " + server.partialFrameBytes() + " bytes held");
+        assertTrue(server.partialFrameBytes() <= budget, server.partialFrameBytes() + " bytes held");
+        assertEquals("re:unaffected", take(style.request(good, buf("unaffected")).value()));
+    }
+
+    @Test
+    void aPeerThatStallsInTheMiddleOfAFrameIsClosedAfterTheFrameTimeout() throws Exception {
+        TcpOptions opts = TcpOptions.builder().frameTimeout(Duration.ofMillis(100)).build();
+        TcpServer server = serve(opts, ECHO);
+        TcpConnection idle = style.connect(server.localAddress(), opts).value();
+        RawSocket staller = peer(RawSocket.connect(server.localAddress()));
+        staller.writeFrame("whole").writeInt(10).write(new byte[3]);
+        assertEquals("re:whole", staller.readFrame());
+        staller.assertClosedByPeer();
+        assertEquals(1, server.closedForFrameTimeout());
+        assertEquals(0, server.partialFrameBytes(), "a closed connection still holds its charge");
+        // Idle at least as long as the timeout (it connected before the staller began), between frames: untouched.
+        assertEquals("re:idle", take(style.request(idle, buf("idle")).value()));
+
+        RawServer staller2 = peer(RawServer.listen(0));
+        TcpConnection c = style.connect(staller2.address(), opts).value();
+        RawSocket s = staller2.accept();
+        Outcome<ByteBuf> o = style.request(c, buf("question"));
+        assertEquals("question", s.readFrame());
+        s.writeInt(10).write(new byte[3]);
+        Throwable f = o.failure();
+        assertInstanceOf(ConnectionClosedException.class, f);
+        assertInstanceOf(FrameTimeoutException.class, f.getCause());
+        assertTrue(f.getMessage().contains("still incomplete 100 ms after its first byte"), f.getMessage());
     }
 
     // ---------------------------------------------------------------- frame sizes

@@ -38,7 +38,7 @@ final class ServerConnection extends FramedConnection {
     private int takenAtShare;
 
     ServerConnection(TcpServer server, Loop loop, Channel channel, InetSocketAddress remote) {
-        super(loop, server.options(), channel, remote);
+        super(loop, server.options(), channel, remote, server.partialFrameBudget);
         this.server = server;
         this.handler = server.handler;
         this.inFlight = new ArrayDeque<>(Math.min(options.maxPendingRequests(), 64));
@@ -172,6 +172,11 @@ final class ServerConnection extends FramedConnection {
         }
         updateReading();
         takeFrames(); // does nothing while paused (pauseReading(false) takes them itself)
+    }
+
+    @Override
+    void frameTimedOut() {
+        server.frameTimeouts.incrementAndGet();
     }
 
     @Override

@@ -18,6 +18,7 @@ import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,10 @@ public final class TcpServer {
     private volatile InetSocketAddress localAddress;
     /** Set once by any thread that closes the server (close(), runtime close); read by the acceptor and new connections. */
     private volatile boolean closing;
+    /** What its connections' incomplete inbound frames may hold, all together (TcpOptions.maxPartialFrameBytes). */
+    final PartialFrameBudget partialFrameBudget;
+    /** Connections closed because a frame took longer than TcpOptions.frameTimeout; any loop. */
+    final AtomicLong frameTimeouts = new AtomicLong();
     /** Handlers that failed with RuntimeClosedException since the last close summary; any loop. */
     private final AtomicInteger endedByRuntimeClose = new AtomicInteger();
 
@@ -69,6 +74,7 @@ public final class TcpServer {
         this.channel = Transports.serverSocket(loop.runtime().transport());
         this.connections = new DefaultChannelGroup("weft-tcp-server", loop.eventLoop(), true);
         this.lifetime = new Lifetime(loop, closed -> closeNow());
+        this.partialFrameBudget = new PartialFrameBudget(options.maxPartialFrameBytes());
         channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
         channel.pipeline().addLast(new Acceptor(this));
     }
@@ -172,6 +178,24 @@ public final class TcpServer {
     /** The connections open now. */
     public int connections() {
         return connections.size();
+    }
+
+    /**
+     * Connections closed so far because the buffer of an incomplete inbound frame would have taken the
+     * buffers of all its connections' incomplete frames over {@link TcpOptions#maxPartialFrameBytes()}.
+     */
+    public long closedOverPartialFrameBudget() {
+        return partialFrameBudget.refusals();
+    }
+
+    /** Connections closed so far because an inbound frame took longer than {@link TcpOptions#frameTimeout()} to arrive. */
+    public long closedForFrameTimeout() {
+        return frameTimeouts.get();
+    }
+
+    /** Bytes of buffers held now for incomplete inbound frames, across its connections (at most {@link TcpOptions#maxPartialFrameBytes()}). */
+    public long partialFrameBytes() {
+        return partialFrameBudget.used();
     }
 
     @Override
