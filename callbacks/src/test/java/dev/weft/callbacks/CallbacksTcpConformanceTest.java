@@ -43,6 +43,16 @@ class CallbacksTcpConformanceTest extends TcpConformanceSuite {
         }
 
         @Override
+        public boolean handlersStartTheirWorkOnTheLoop() {
+            return true;
+        }
+
+        @Override
+        public boolean handlersAreCancelledWithTheirConnection() {
+            return false;
+        }
+
+        @Override
         public Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan) {
             Outcome<TcpServer> o = new Outcome<>();
             return o.handle(cb.serve(options, (request, reply) -> {
@@ -54,6 +64,7 @@ class CallbacksTcpConformanceTest extends TcpConformanceSuite {
                         throw f.failure();
                     }, reply);
                     case Handling.Await a -> cb.await(a.op(), reply);
+                    case Handling.Offload w -> cb.offload(w.task(), reply);
                 }
             }, o::deliver));
         }

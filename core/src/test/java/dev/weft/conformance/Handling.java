@@ -3,6 +3,7 @@ package dev.weft.conformance;
 import dev.weft.core.Op;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +24,9 @@ public sealed interface Handling {
 
     /** Fail with {@code failure} after {@code after}, through the style's completion. */
     record FailLater(Duration after, RuntimeException failure) implements Handling {}
+
+    /** Reply with what {@code task} returns, run on the worker pool (the style's offload). */
+    record Offload(Callable<ByteBuf> task) implements Handling {}
 
     /** Reply with the value of {@code op} when it completes (fail with its failure). */
     record Await(Op<ByteBuf> op) implements Handling {}

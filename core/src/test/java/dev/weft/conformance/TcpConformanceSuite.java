@@ -23,6 +23,7 @@ import dev.weft.core.WeftRuntime;
 import dev.weft.core.tcp.ConnectionBusyException;
 import dev.weft.core.tcp.ConnectionClosedException;
 import dev.weft.core.tcp.CorruptFrameException;
+import dev.weft.core.tcp.FrameTimeoutException;
 import dev.weft.core.tcp.FrameTooLargeException;
 import dev.weft.core.tcp.TcpBindException;
 import dev.weft.core.tcp.TcpConnectException;
@@ -396,6 +397,103 @@ public abstract class TcpConformanceSuite {
         assertEquals(expected.toString(), all.toString());
     }
 
+    @Test
+    void oneConnectionsFloodOfOffloadsMakesThePoolRefuseNoOtherConnection() throws Exception {
+        // The bound is exact when handlers start their offloads on the loop; a DEFAULT-scheduler
+        // coroutine offloads later, from a carrier, after the connection has looked at the pool.
+        org.junit.jupiter.api.Assumptions.assumeTrue(style.handlersStartTheirWorkOnTheLoop(),
+                "handlers of this style start their work off the loop");
+        WeftRuntime r = newRuntime(b -> b.loops(2).workers(2, 64));
+        TcpStyleDriver s = driver(r);
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger floodRunning = new AtomicInteger();
+        AtomicInteger goodHandled = new AtomicInteger();
+        TcpServer server = s.serve(TcpOptions.defaults(), req -> {
+            String t = text(req);
+            if (t.startsWith("good")) {
+                goodHandled.incrementAndGet();
+            }
+            return new Handling.Offload(() -> {
+                if (t.startsWith("flood")) {
+                    floodRunning.incrementAndGet();
+                    gate.await(WAIT, TimeUnit.SECONDS);
+                }
+                return buf("re:" + t);
+            });
+        }).value();
+        try {
+            int floodRequests = 500;
+            RawSocket flood = peer(RawSocket.connect(server.localAddress()));
+            ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+            for (int i = 0; i < floodRequests; i++) {
+                pipeline.writeBytes(RawSocket.frame("flood-" + i));
+            }
+            flood.write(pipeline.toByteArray());
+            // Both workers held by the flood, and its offloads queued behind them.
+            awaitTrue(() -> floodRunning.get() == 2 && r.queuedOffloads() >= 14, "the flood did not fill the workers");
+            TcpConnection good = s.connect(server.localAddress(), TcpOptions.defaults()).value();
+            List<Outcome<ByteBuf>> replies = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                replies.add(s.request(good, buf("good-" + i)));
+            }
+            awaitTrue(() -> goodHandled.get() == 5, "the well-behaved requests did not reach their handlers");
+            gate.countDown();
+            for (int i = 0; i < 5; i++) {
+                assertEquals("re:good-" + i, take(replies.get(i).value()), "a well-behaved request lost its reply to the flood");
+            }
+            for (int i = 0; i < floodRequests; i++) {
+                assertEquals("re:flood-" + i, flood.readFrame(), "the flooding connection was refused instead of slowed down");
+            }
+        } finally {
+            gate.countDown();
+        }
+    }
+
+    // ---------------------------------------------------------------- incomplete frames
+
+    @Test
+    void aFloodOfIncompleteFramesIsHeldToTheServersBudget() throws Exception {
+        long budget = 256 * 1024;
+        TcpServer server = serve(TcpOptions.builder().maxPartialFrameBytes(budget).build(), ECHO);
+        TcpConnection good = connect(server);
+        int flooders = 8;
+        for (int i = 0; i < flooders; i++) {
+            // Announces 1 MiB (the default limit), sends 100 KiB of it and stalls: each would hold 128 KiB.
+            peer(RawSocket.connect(server.localAddress())).writeInt(1 << 20).write(new byte[100 * 1024]);
+        }
+        awaitTrue(() -> server.closedOverPartialFrameBudget() >= flooders - 2 && server.connections() <= 3,
+                "incomplete frames were not held to the budget: " + server.closedOverPartialFrameBudget()
+                        + " closed, " + server.partialFrameBytes() + " bytes held");
+        assertTrue(server.partialFrameBytes() <= budget, server.partialFrameBytes() + " bytes held");
+        assertEquals("re:unaffected", take(style.request(good, buf("unaffected")).value()));
+    }
+
+    @Test
+    void aPeerThatStallsInTheMiddleOfAFrameIsClosedAfterTheFrameTimeout() throws Exception {
+        TcpOptions opts = TcpOptions.builder().frameTimeout(Duration.ofMillis(100)).build();
+        TcpServer server = serve(opts, ECHO);
+        TcpConnection idle = style.connect(server.localAddress(), opts).value();
+        RawSocket staller = peer(RawSocket.connect(server.localAddress()));
+        staller.writeFrame("whole").writeInt(10).write(new byte[3]);
+        assertEquals("re:whole", staller.readFrame());
+        staller.assertClosedByPeer();
+        assertEquals(1, server.closedForFrameTimeout());
+        assertEquals(0, server.partialFrameBytes(), "a closed connection still holds its charge");
+        // Idle at least as long as the timeout (it connected before the staller began), between frames: untouched.
+        assertEquals("re:idle", take(style.request(idle, buf("idle")).value()));
+
+        RawServer staller2 = peer(RawServer.listen(0));
+        TcpConnection c = style.connect(staller2.address(), opts).value();
+        RawSocket s = staller2.accept();
+        Outcome<ByteBuf> o = style.request(c, buf("question"));
+        assertEquals("question", s.readFrame());
+        s.writeInt(10).write(new byte[3]);
+        Throwable f = o.failure();
+        assertInstanceOf(ConnectionClosedException.class, f);
+        assertInstanceOf(FrameTimeoutException.class, f.getCause());
+        assertTrue(f.getMessage().contains("still incomplete 100 ms after its first byte"), f.getMessage());
+    }
+
     // ---------------------------------------------------------------- frame sizes
 
     @Test
@@ -472,6 +570,23 @@ public abstract class TcpConformanceSuite {
         assertInstanceOf(ConnectionClosedException.class, f);
         assertInstanceOf(CorruptFrameException.class, f.getCause());
         assertTrue(f.getMessage().contains("negative frame length -2147483648"), f.getMessage());
+    }
+
+    @Test
+    void validRequestsFollowedByACorruptFrameGetTheirRepliesThenTheClose() throws Exception {
+        TcpServer server = serve(TcpOptions.builder().maxFrameSize(1000).build(), req -> text(req).equals("later")
+                ? new Handling.ReplyLater(Duration.ofMillis(1), () -> buf("re:later"))
+                : echo(req));
+        TcpConnection other = connect(server);
+        for (int badLength : new int[] {-1, 1001}) { // a negative and an oversized length prefix
+            RawSocket raw = peer(RawSocket.connect(server.localAddress()));
+            // One segment: a request answered at once, one answered later, then the bad prefix.
+            raw.write(concat(RawSocket.frame("now"), RawSocket.frame("later"), intBytes(badLength), new byte[8]));
+            assertEquals("re:now", raw.readFrame(), "length " + badLength + ": a reply already due was dropped");
+            assertEquals("re:later", raw.readFrame(), "length " + badLength + ": a request in flight was not answered");
+            raw.assertClosedByPeer();
+        }
+        assertEquals("re:unaffected", take(style.request(other, buf("unaffected")).value()));
     }
 
     @Test
@@ -600,6 +715,30 @@ public abstract class TcpConformanceSuite {
         assertEquals("re:new", take(style.request(connect(server), buf("new")).value()), "the server must keep accepting");
     }
 
+    @Test
+    void aHandlerWhoseClientResetsIsCancelledAndLeaksNothing() throws Exception {
+        Map<Integer, Promise<ByteBuf>> held = new ConcurrentHashMap<>();
+        TcpServer server = serve(TcpOptions.defaults(), req -> text(req).startsWith("r-")
+                ? new Handling.Await(held.computeIfAbsent(number(req), k -> rt.loop(0).promise(null)))
+                : echo(req));
+        RawSocket raw = peer(RawSocket.connect(server.localAddress()));
+        raw.write(concat(RawSocket.frame("r-0"), RawSocket.frame("r-1")));
+        awaitTrue(() -> held.size() == 2 && held.values().stream().allMatch(Promise::hasListener),
+                "the requests did not reach their handlers");
+        raw.reset();
+        awaitTrue(() -> server.connections() == 0, "the reset connection is still open on the server");
+        if (style.handlersAreCancelledWithTheirConnection()) {
+            awaitTrue(() -> held.values().stream().allMatch(Promise::isCancelled),
+                    "the handlers of a closed connection were not cancelled");
+        } else {
+            List<ByteBuf> late = List.of(buf("late-0"), buf("late-1"));
+            held.get(0).succeed(late.get(0));
+            held.get(1).succeed(late.get(1));
+            awaitTrue(() -> late.stream().allMatch(b -> b.refCnt() == 0), "a reply nobody could receive was not released");
+        }
+        assertEquals("re:unaffected", take(style.request(connect(server), buf("unaffected")).value()));
+    }
+
     // ---------------------------------------------------------------- close
 
     @Test
@@ -694,6 +833,45 @@ public abstract class TcpConformanceSuite {
     }
 
     @Test
+    void closingTheRuntimeWhileHandlersWaitLogsNoWarningPerHandler() throws Exception {
+        WeftRuntime r = newRuntime(b -> b.loops(2));
+        TcpStyleDriver s = driver(r);
+        AtomicInteger handled = new AtomicInteger();
+        TcpServer server = s.serve(TcpOptions.defaults(), req -> {
+            handled.incrementAndGet();
+            return new Handling.ReplyLater(Duration.ofHours(1), () -> buf("never"));
+        }).value();
+        int connections = 4;
+        int requests = 25;
+        for (int c = 0; c < connections; c++) {
+            ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+            for (int i = 0; i < requests; i++) {
+                pipeline.writeBytes(RawSocket.frame("r-" + i));
+            }
+            peer(RawSocket.connect(server.localAddress())).write(pipeline.toByteArray());
+        }
+        awaitTrue(() -> handled.get() == connections * requests, "requests not all being handled");
+        String logged = stderrOf(r::close);
+        assertFalse(logged.contains("request handler"), "a normal shutdown logged handler failures:\n" + logged);
+        assertNoThreadsLeft(r);
+    }
+
+    /** What {@code action} wrote to {@code System.err} (where the tests' SLF4J binding logs) while it ran. */
+    private static String stderrOf(Runnable action) {
+        java.io.PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(saved);
+        }
+        String text = captured.toString(UTF_8);
+        saved.print(text);
+        return text;
+    }
+
+    @Test
     void aClosedRuntimeRefusesRequestsAndReleasesTheirBuffers() {
         WeftRuntime r = newRuntime(b -> {});
         TcpStyleDriver s = driver(r);
@@ -768,6 +946,18 @@ public abstract class TcpConformanceSuite {
     protected static int number(ByteBuf req) {
         String s = text(req);
         return Integer.parseInt(s.substring(s.lastIndexOf('-') + 1));
+    }
+
+    protected static byte[] intBytes(int v) {
+        return java.nio.ByteBuffer.allocate(4).putInt(v).array();
+    }
+
+    protected static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
     }
 
     protected <T extends AutoCloseable> T peer(T p) {

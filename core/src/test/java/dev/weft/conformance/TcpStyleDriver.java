@@ -24,6 +24,20 @@ public interface TcpStyleDriver {
     /** Whether a server handler of this style runs on the loop's platform thread itself (not in a coroutine). */
     boolean handlersRunOnLoopThread();
 
+    /**
+     * Whether a server handler of this style is cancelled when its connection closes before it
+     * replied (a coroutine is cancelled, a returned stage is cancelled). A callback handler hands Weft
+     * no handle to cancel: it runs on, and its late reply is released.
+     */
+    boolean handlersAreCancelledWithTheirConnection();
+
+    /**
+     * Whether a server handler of this style starts the work it does (an offload) on the connection's
+     * loop before the loop's next turn: in the handler call, or in a coroutine the loop carries. A
+     * DEFAULT-scheduler coroutine starts it later, on a carrier of the JDK's pool.
+     */
+    boolean handlersStartTheirWorkOnTheLoop();
+
     /** Serves with a handler of this style that does what {@code plan} says for each request. */
     Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan);
 

@@ -8,7 +8,8 @@ import java.util.concurrent.Callable;
 
 /**
  * Adapts a {@link CoroutineRequestHandler}: one coroutine per request, launched on the connection's
- * loop; the exchange is both the coroutine's body and the listener of its outcome.
+ * loop; the exchange is both the coroutine's body and the listener of its outcome. When the
+ * connection closes before the handler replied, its coroutine is cancelled (see {@link Coroutine#cancel()}).
  */
 final class CoroutineTcpHandler implements TcpHandler {
     private final Coroutines co;
@@ -27,11 +28,15 @@ final class CoroutineTcpHandler implements TcpHandler {
     @Override
     public void handle(TcpExchange exchange) {
         Exchange ex = (Exchange) exchange;
-        co.launch(ex.loop(), ex).onComplete(ex);
+        Coroutine<ByteBuf> c = co.launch(ex.loop(), ex);
+        ex.coroutine = c;
+        c.onComplete(ex);
     }
 
     private static final class Exchange extends TcpExchange implements Callable<ByteBuf> {
         private final CoroutineRequestHandler handler;
+        /** The handler's coroutine; loop-confined (set by handle, read by onCancel). */
+        private Coroutine<ByteBuf> coroutine;
 
         Exchange(CoroutineRequestHandler handler) {
             this.handler = handler;
@@ -42,11 +47,20 @@ final class CoroutineTcpHandler implements TcpHandler {
             ByteBuf reply = handler.handle(request());
             Coroutine<?> self = Coroutines.current();
             if (self != null && self.isDone()) {
-                // Cut short (runtime close) while the handler ran: nobody will take the reply.
+                // Cut short (connection or runtime closed) while the handler ran: nobody will take the reply.
                 ReferenceCountUtil.release(reply);
                 return null;
             }
             return reply;
+        }
+
+        /** The connection closed before the handler replied: cancel its coroutine. */
+        @Override
+        protected void onCancel() {
+            Coroutine<ByteBuf> c = coroutine;
+            if (c != null) {
+                c.cancel();
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.weft.coroutines;
 import dev.weft.conformance.Handling;
 import dev.weft.conformance.Outcome;
 import dev.weft.conformance.TcpStyleDriver;
+import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.Loop;
 import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
@@ -57,6 +58,16 @@ final class CoroutinesTcpDriver implements TcpStyleDriver {
     }
 
     @Override
+    public boolean handlersStartTheirWorkOnTheLoop() {
+        return co.scheduler() == CoroutineScheduler.LOOP_AFFINE;
+    }
+
+    @Override
+    public boolean handlersAreCancelledWithTheirConnection() {
+        return true;
+    }
+
+    @Override
     public Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan) {
         return inCoroutine(null, () -> co.serve(options, request -> switch (plan.handle(request)) {
             case Handling.Reply r -> r.reply();
@@ -70,6 +81,7 @@ final class CoroutinesTcpDriver implements TcpStyleDriver {
                 throw f.failure();
             }
             case Handling.Await a -> co.await(a.op());
+            case Handling.Offload o -> co.offload(o.task());
         }));
     }
 

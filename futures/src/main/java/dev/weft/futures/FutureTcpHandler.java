@@ -6,9 +6,13 @@ import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 
-/** Adapts a {@link FutureRequestHandler}: each exchange is itself the stage's {@code whenComplete} action. */
+/**
+ * Adapts a {@link FutureRequestHandler}: each exchange is itself the stage's {@code whenComplete}
+ * action. When the connection closes before the stage completes, the stage is cancelled.
+ */
 final class FutureTcpHandler implements TcpHandler {
     private final FutureRequestHandler handler;
 
@@ -37,12 +41,25 @@ final class FutureTcpHandler implements TcpHandler {
             }
             ex.onComplete(reply, null);
         } else {
+            ex.stage = stage;
             stage.whenComplete(ex);
         }
     }
 
-    /** A core exchange that completes from a stage. */
+    /** A core exchange that completes from a stage, and cancels it when its connection closes first. */
     private static final class Exchange extends TcpExchange implements BiConsumer<ByteBuf, Throwable> {
+        /** The handler's pending stage; loop-confined (set by handle, read by onCancel). */
+        private CompletionStage<ByteBuf> stage;
+
+        @Override
+        protected void onCancel() {
+            // A stage that is a Future (a CompletableFuture, a WeftFuture that cancels its operation)
+            // can be cancelled; any other stage runs on and its reply is released when it completes.
+            if (stage instanceof Future<?> f) {
+                f.cancel(true);
+            }
+        }
+
         @Override
         public void accept(ByteBuf reply, Throwable failure) {
             if (failure == null) {

@@ -51,6 +51,16 @@ class FuturesTcpConformanceTest extends TcpConformanceSuite {
         }
 
         @Override
+        public boolean handlersStartTheirWorkOnTheLoop() {
+            return true;
+        }
+
+        @Override
+        public boolean handlersAreCancelledWithTheirConnection() {
+            return true;
+        }
+
+        @Override
         public Outcome<TcpServer> serve(TcpOptions options, Handling.Plan plan) {
             return observe(fu.serve(options, request -> switch (plan.handle(request)) {
                 case Handling.Reply r -> CompletableFuture.completedFuture(r.reply());
@@ -60,6 +70,7 @@ class FuturesTcpConformanceTest extends TcpConformanceSuite {
                     throw f.failure();
                 });
                 case Handling.Await a -> fu.from(a.op());
+                case Handling.Offload o -> fu.offload(o.task());
             }));
         }
 

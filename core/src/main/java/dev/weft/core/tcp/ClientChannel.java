@@ -19,7 +19,7 @@ final class ClientChannel extends FramedConnection {
     final TcpConnection api;
 
     ClientChannel(Loop loop, TcpOptions options, Channel channel, InetSocketAddress remote) {
-        super(loop, options, channel, remote);
+        super(loop, options, channel, remote, null);
         this.pending = new ArrayDeque<>(Math.min(options.maxPendingRequests(), 64));
         this.api = new TcpConnection(this);
     }

@@ -79,6 +79,24 @@ final class FrameReader {
         }
     }
 
+    /** Whether bytes not yet cut into frames are buffered. */
+    boolean holdsBytes() {
+        ByteBuf c = cumulation;
+        return c != null && c.isReadable();
+    }
+
+    /** Bytes buffered and not yet cut into frames. */
+    int bufferedBytes() {
+        ByteBuf c = cumulation;
+        return c == null ? 0 : c.readableBytes();
+    }
+
+    /** The capacity of the buffer kept, 0 when none: the memory the reader holds. */
+    int bufferCapacity() {
+        ByteBuf c = cumulation;
+        return c == null ? 0 : c.capacity();
+    }
+
     /** When the input ended: what a partial frame left behind, as an error, or {@code null} if nothing was left. */
     CorruptFrameException truncation() {
         ByteBuf c = cumulation;

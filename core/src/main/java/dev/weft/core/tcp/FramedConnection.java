@@ -2,6 +2,7 @@ package dev.weft.core.tcp;
 
 import dev.weft.core.Loop;
 import dev.weft.core.RuntimeClosedException;
+import dev.weft.core.internal.Checks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -11,6 +12,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +55,10 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     private final FrameReader reader;
     private final Lifetime lifetime;
     private final Runnable flushTask = this::scheduledFlush;
+    /** The server's budget for incomplete frames, or {@code null} (a client). */
+    private final PartialFrameBudget budget;
+    private final long frameTimeoutNanos;
+    private final Runnable frameTimerTask = this::frameTimerFired;
 
     /** Set in handlerAdded, before any other event. */
     ChannelHandlerContext ctx;
@@ -60,24 +66,50 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     // Loop-confined state (see overview).
     private boolean reading;
     private boolean dispatching;
+    /** Frames are not taken until unhold() (see hold()). */
+    private boolean held;
     private boolean paused;
     private boolean needsFlush;
     private boolean flushScheduled;
     private boolean closing;
+    /** A bad frame was read: the input is over, what still arrives is dropped. */
+    private boolean inputEnded;
+    /** The reader holds an incomplete frame that the peer is sending (we are reading): since when, and after how many frames. */
+    private boolean frameInProgress;
+    private long frameStartNanos;
+    private long framesTaken;
+    private long framesAtFrameStart;
+    /** Armed while a frame is in progress (re-armed until it is due); null otherwise. */
+    private ScheduledFuture<?> frameTimer;
+    /** Bytes of {@link #budget} this connection holds now. */
+    private long charged;
     private String closeReason;
     private Throwable closeCause;
 
-    FramedConnection(Loop loop, TcpOptions options, Channel channel, InetSocketAddress remote) {
+    FramedConnection(Loop loop, TcpOptions options, Channel channel, InetSocketAddress remote, PartialFrameBudget budget) {
         this.loop = loop;
         this.options = options;
         this.channel = channel;
         this.remote = remote;
         this.reader = new FrameReader(options.maxFrameSize());
         this.lifetime = new Lifetime(loop, this::runtimeClosed);
+        this.budget = budget;
+        this.frameTimeoutNanos = Checks.saturatedNanos(options.frameTimeout());
     }
 
     /** One inbound frame, owned by the callee. Not called once the connection is closing. */
     abstract void onFrame(ByteBuf frame);
+
+    /**
+     * The input broke Weft's framing ({@code bad}: a negative or oversized length prefix): no more
+     * frames are taken and what still arrives is dropped. By default the connection closes at once.
+     */
+    void badFrame(TcpException bad) {
+        closeWith("was closed", bad);
+    }
+
+    /** A frame did not arrive within {@link TcpOptions#frameTimeout()}; the connection closes next. */
+    void frameTimedOut() {}
 
     /** The connection is closing (see {@link #closeReason()}): fail or drop what is pending, release buffers. */
     abstract void onClosing();
@@ -150,6 +182,15 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         closing = true;
         closeReason = reason;
         closeCause = cause;
+        frameInProgress = false;
+        if (frameTimer != null) {
+            frameTimer.cancel(false);
+            frameTimer = null;
+        }
+        if (charged > 0) {
+            budget.release(charged);
+            charged = 0;
+        }
         try {
             onClosing();
         } catch (Throwable t) {
@@ -190,32 +231,111 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         channel.config().setAutoRead(!pause);
         if (!pause) {
             takeFrames(); // frames that arrived while paused wait in the reader
+        } else {
+            inputSettled(); // the peer is not the one keeping a frame incomplete now
         }
     }
 
-    private void takeFrames() {
+    /** Takes the frames waiting in the reader, unless reading is paused. */
+    final void takeFrames() {
         if (dispatching) {
             return; // re-entered from onFrame (a handler that replied at once): the outer loop goes on
         }
         dispatching = true;
         try {
-            while (!paused && !closing) {
+            while (!paused && !closing && !inputEnded && !held) {
                 ByteBuf frame;
                 try {
                     frame = reader.next();
                 } catch (TcpException bad) {
                     log.debug("connection to {}: {}", remote, bad.getMessage());
-                    closeWith("was closed", bad);
+                    inputEnded = true;
+                    reader.release();
+                    badFrame(bad);
                     return;
                 }
                 if (frame == null) {
                     return;
                 }
+                framesTaken++;
                 onFrame(frame);
             }
         } finally {
             dispatching = false;
+            inputSettled();
         }
+    }
+
+    /**
+     * After frames were taken, or reading paused: times the incomplete frame the peer is sending and
+     * charges the buffer that holds it to the budget (see {@link TcpOptions#frameTimeout()} and
+     * {@link TcpOptions#maxPartialFrameBytes()}). A frame counts as incomplete only while we read:
+     * bytes waiting because we paused are not the peer's doing.
+     */
+    private void inputSettled() {
+        boolean incomplete = !paused && !held && !closing && !inputEnded && reader.holdsBytes();
+        if (!incomplete) {
+            frameInProgress = false;
+        } else if (!frameInProgress || framesTaken != framesAtFrameStart) {
+            frameInProgress = true; // a new frame began (the one before it is complete)
+            framesAtFrameStart = framesTaken;
+            frameStartNanos = System.nanoTime();
+            if (frameTimer == null) {
+                frameTimer = channel.eventLoop().schedule(frameTimerTask, frameTimeoutNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+        if (budget != null) {
+            charge(incomplete ? reader.bufferCapacity() : 0);
+        }
+    }
+
+    private void charge(long bytes) {
+        long more = bytes - charged;
+        if (more == 0) {
+            return;
+        }
+        if (more > 0 && !budget.tryCharge(more)) {
+            String why = "was closed because the buffer of its incomplete frame (" + bytes + " bytes) would take the"
+                    + " server's buffers for incomplete frames over TcpOptions.maxPartialFrameBytes = " + budget.limit;
+            if (budget.refusals() == 1) {
+                log.warn("connection from {} {} (further such closes are counted and logged at DEBUG)", remote, why);
+            }
+            closeWith(why, null);
+            return;
+        }
+        if (more < 0) {
+            budget.release(-more);
+        }
+        charged = bytes;
+    }
+
+    private void frameTimerFired() {
+        frameTimer = null;
+        if (closing || !frameInProgress) {
+            return; // complete, or we paused reading: a later frame arms it again
+        }
+        long left = frameTimeoutNanos - (System.nanoTime() - frameStartNanos);
+        if (left > 0) {
+            frameTimer = channel.eventLoop().schedule(frameTimerTask, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        FrameTimeoutException late = new FrameTimeoutException(reader.bufferedBytes(), options.frameTimeout());
+        log.debug("connection to {}: {}", remote, late.getMessage());
+        frameTimedOut();
+        closeWith("was closed", late);
+    }
+
+    /**
+     * Takes no more frames until {@link #unhold()} (which the caller arranges, typically on a later
+     * turn of the loop); bytes that arrive meanwhile wait in the reader.
+     */
+    final void hold() {
+        held = true;
+    }
+
+    /** Ends a {@link #hold()}; call {@link #takeFrames()} to go on. */
+    final void unhold() {
+        held = false;
     }
 
     @Override
@@ -231,7 +351,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         reading = true;
-        if (closing || !(msg instanceof ByteBuf)) {
+        if (closing || inputEnded || !(msg instanceof ByteBuf)) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -276,7 +396,10 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- writing
 
-    /** A buffer with {@link FrameReader#HEADER_BYTES} reserved before its reader index. */
+    /**
+     * A buffer with {@link FrameReader#HEADER_BYTES} reserved before its reader index, marked as such
+     * ({@link HeadroomBuf}) so that {@link #writeFrame} may write the length prefix there.
+     */
     static ByteBuf frameBuffer(io.netty.buffer.ByteBufAllocator alloc, int capacity) {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: >= 0)");
@@ -284,19 +407,19 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         ByteBuf b = alloc.ioBuffer(FrameReader.HEADER_BYTES + capacity);
         b.writerIndex(FrameReader.HEADER_BYTES);
         b.readerIndex(FrameReader.HEADER_BYTES);
-        return b;
+        return new HeadroomBuf(b);
     }
 
     /** Writes one frame (length prefix, then {@code payload}, which the channel now owns); flushes as the overview says. */
     final void writeFrame(ByteBuf payload, ChannelPromise promise) {
         int length = payload.readableBytes();
-        int start = payload.readerIndex();
-        if (start >= FrameReader.HEADER_BYTES && !payload.isReadOnly()) {
-            // Room in front (see frameBuffer): the prefix goes there and the frame is one buffer.
-            // The bytes before readerIndex are Weft's too, since the whole buffer was handed over.
-            payload.setInt(start - FrameReader.HEADER_BYTES, length);
-            payload.readerIndex(start - FrameReader.HEADER_BYTES);
-            ctx.write(payload, promise);
+        if (payload instanceof HeadroomBuf framed && framed.readerIndex() == FrameReader.HEADER_BYTES) {
+            // The reserved bytes of a frameBuffer (and only those: any other bytes before a reader
+            // index may be shared with a slice or duplicate someone else holds): one buffer, one write.
+            ByteBuf b = framed.unwrap();
+            b.setInt(0, length);
+            b.readerIndex(0);
+            ctx.write(b, promise);
         } else {
             ByteBuf header = ctx.alloc().ioBuffer(FrameReader.HEADER_BYTES, FrameReader.HEADER_BYTES);
             header.writeInt(length);

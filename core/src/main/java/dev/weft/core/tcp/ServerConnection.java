@@ -1,6 +1,7 @@
 package dev.weft.core.tcp;
 
 import dev.weft.core.Loop;
+import dev.weft.core.RuntimeClosedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,9 +15,14 @@ import org.slf4j.LoggerFactory;
  * its reply can go out (replies leave in request order, whatever order handlers finish in).
  *
  * <p>Backpressure: with {@link TcpOptions#maxPendingRequests()} exchanges in flight, or while the
- * channel is unwritable (the peer does not read its replies), the connection stops taking frames
- * and stops reading the socket; TCP flow control then pushes back on the peer. Nothing is queued
- * beyond that bound except the bytes of one read, which wait in the frame reader.
+ * channel is unwritable (the peer does not read its replies), or with
+ * {@link TcpOptions#maxPendingRequestsWhenWorkersBusy()} in flight while the runtime's worker pool
+ * has a backlog, the connection stops taking frames and stops reading the socket; TCP flow control
+ * then pushes back on the peer. Nothing is queued beyond that bound except the bytes of one read,
+ * which wait in the frame reader. A connection at the worker bound that takes that many more frames
+ * holds the rest until a later turn of the loop, so that handlers which start their work later (a
+ * coroutine) have offloaded before the pool is looked at again: its requests in flight exceed the
+ * worker bound by at most that bound again before it stops.
  */
 final class ServerConnection extends FramedConnection {
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
@@ -25,9 +31,14 @@ final class ServerConnection extends FramedConnection {
     private final TcpHandler handler;
     /** Requests being handled or whose replies wait for earlier ones, oldest first. Loop-confined. */
     private final ArrayDeque<TcpExchange> inFlight;
+    /** The bad frame that ended the input; the connection closes once the requests before it are answered. Loop-confined. */
+    private TcpException badInput;
+    private final Runnable resumeTask = this::resume;
+    /** Frames taken with maxPendingRequestsWhenWorkersBusy or more in flight since the pool was last looked at. Loop-confined. */
+    private int takenAtShare;
 
     ServerConnection(TcpServer server, Loop loop, Channel channel, InetSocketAddress remote) {
-        super(loop, server.options(), channel, remote);
+        super(loop, server.options(), channel, remote, server.partialFrameBudget);
         this.server = server;
         this.handler = server.handler;
         this.inFlight = new ArrayDeque<>(Math.min(options.maxPendingRequests(), 64));
@@ -51,8 +62,15 @@ final class ServerConnection extends FramedConnection {
         }
         ex.begin(this, request);
         inFlight.add(ex);
-        if (inFlight.size() >= options.maxPendingRequests()) {
+        int n = inFlight.size();
+        if (n >= options.maxPendingRequests()) {
             pauseReading(true);
+        } else if (n >= options.maxPendingRequestsWhenWorkersBusy()
+                && ++takenAtShare >= options.maxPendingRequestsWhenWorkersBusy()) {
+            // That many taken with that many in flight: let the handlers started so far begin their
+            // work (a coroutine offloads on a later turn of the loop), then look at the pool again.
+            hold();
+            loop.execute(resumeTask);
         }
         try {
             handler.handle(ex);
@@ -89,35 +107,97 @@ final class ServerConnection extends FramedConnection {
             }
             writeFrame(reply, ctx.voidPromise());
         }
-        updateReading();
+        if (badInput != null) {
+            closeIfAnswered();
+        } else {
+            updateReading();
+        }
+    }
+
+    /**
+     * Answers what was validly asked before the bad frame (as a failed handler does for the requests
+     * before it), then closes: the requests in flight go on, their replies go out in order, and the
+     * last one closes the connection. Nothing more is read meanwhile.
+     */
+    @Override
+    void badFrame(TcpException bad) {
+        badInput = bad;
+        pauseReading(true);
+        closeIfAnswered();
+    }
+
+    private void closeIfAnswered() {
+        if (inFlight.isEmpty()) {
+            closeAfterFlush("was closed", badInput);
+        }
     }
 
     private void handlerFailed(Throwable failure) {
-        log.warn("request handler of server {} failed for a request from {}; closing that connection after the"
-                + " replies before it (the wire format has no error frame)", server.localAddress(), remote, failure);
+        if (endedByRuntimeClose(failure)) {
+            server.handlerEndedByRuntimeClose(); // expected at shutdown: counted, logged once at DEBUG
+        } else {
+            log.warn("request handler of server {} failed for a request from {}; closing that connection after the"
+                    + " replies before it (the wire format has no error frame)", server.localAddress(), remote, failure);
+        }
         closeAfterFlush("was closed because a request handler failed", failure);
     }
 
+    /** Whether a handler failed because the runtime is closing (its operations fail with RuntimeClosedException). */
+    private static boolean endedByRuntimeClose(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RuntimeClosedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void updateReading() {
-        pauseReading(inFlight.size() >= options.maxPendingRequests() || !channel.isWritable());
+        int n = inFlight.size();
+        pauseReading(n >= options.maxPendingRequests() || !channel.isWritable()
+                || n >= options.maxPendingRequestsWhenWorkersBusy() && workersBusy());
+    }
+
+    /** Every worker is busy and offloads wait in the queue: the next ones may be refused. */
+    private boolean workersBusy() {
+        return loop.runtime().queuedOffloads() > 0;
+    }
+
+    /** A later turn of the loop after {@link #onFrame} held the frames: look at the bounds again, then go on. */
+    private void resume() {
+        takenAtShare = 0;
+        unhold();
+        if (isClosing() || badInput != null) {
+            return;
+        }
+        updateReading();
+        takeFrames(); // does nothing while paused (pauseReading(false) takes them itself)
+    }
+
+    @Override
+    void frameTimedOut() {
+        server.frameTimeouts.incrementAndGet();
     }
 
     @Override
     void writabilityChanged() {
-        if (!isClosing()) {
+        if (!isClosing() && badInput == null) {
             updateReading();
         }
     }
 
     @Override
     void onClosing() {
-        // Exchanges still being handled release their buffers when they complete (exchangeDone).
+        // Exchanges still being handled are cancelled (nobody will read their replies) and release
+        // their buffers when they complete (exchangeDone), whether the cancel completes them or not.
         for (TcpExchange ex; (ex = inFlight.poll()) != null; ) {
             if (ex.settled) {
                 ByteBuf r = ex.takeReply();
                 if (r != null) {
                     r.release();
                 }
+            } else {
+                ex.cancel();
             }
         }
         log.debug("server {}: {}", server.localAddress(), describeClose());

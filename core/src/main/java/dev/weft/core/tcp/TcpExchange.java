@@ -4,7 +4,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.OpListener;
 import dev.weft.core.internal.Checks;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
+import dev.weft.core.internal.Disposal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
@@ -28,9 +28,16 @@ import org.slf4j.LoggerFactory;
  * is logged, the replies before it are sent, and the connection is closed: the client's pending
  * requests fail with {@link ConnectionClosedException}. Other connections are not affected.
  *
+ * <p><b>Cancellation.</b> When the connection closes while the handler has not completed (the
+ * client reset or closed, a bad frame, the server or the runtime closed), nobody will read the reply:
+ * Weft calls {@link #onCancel()} on the loop, once, and a facade cancels there what its handler runs
+ * (a coroutine, the stage it returned). The handler's completion is still expected, now or later;
+ * its reply, if any, is released.
+ *
  * <p><b>Threads.</b> {@link #onComplete} may be called from any thread, exactly once; later calls
- * are ignored (their reply buffer is released). Subclasses (facades) add the interfaces their
- * style completes through; they must not override the completion itself.
+ * are ignored (their reply buffer is released), and so is a reply given together with a failure.
+ * Subclasses (facades) add the interfaces their style completes through; they must not override
+ * the completion itself.
  */
 public class TcpExchange implements OpListener<ByteBuf> {
     private static final Logger log = LoggerFactory.getLogger(TcpExchange.class);
@@ -85,10 +92,14 @@ public class TcpExchange implements OpListener<ByteBuf> {
     @Override
     public final void onComplete(ByteBuf reply, Throwable failure) {
         if (!COMPLETED.compareAndSet(this, 0, 1)) {
-            ReferenceCountUtil.release(reply);
+            Disposal.dispose(reply);
             log.debug("request from {} completed twice; the second completion ({}) was ignored",
                     connection.remote, failure != null ? failure : "a reply");
             return;
+        }
+        if (failure != null && reply != null) {
+            Disposal.dispose(reply); // a failed exchange sends no reply
+            reply = null;
         }
         this.reply = reply;
         this.failure = failure;
@@ -97,6 +108,25 @@ public class TcpExchange implements OpListener<ByteBuf> {
             c.exchangeDone(this);
         } else {
             c.loop.execute(() -> c.exchangeDone(this));
+        }
+    }
+
+    /**
+     * Called on the connection's loop, at most once, when the connection closes before this exchange
+     * completed: a facade cancels what its handler runs (the coroutine, the stage). Does nothing by
+     * default. Must not block; a failure it throws is logged.
+     */
+    protected void onCancel() {}
+
+    /** On the loop, by the closing connection: the reply is no longer wanted. */
+    final void cancel() {
+        if (completed != 0) {
+            return; // completed already (its exchangeDone may still be on its way to the loop)
+        }
+        try {
+            onCancel();
+        } catch (Throwable t) {
+            log.warn("request from {}: cancelling its handler failed", connection.remote, t);
         }
     }
 

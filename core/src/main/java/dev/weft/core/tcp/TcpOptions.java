@@ -24,10 +24,16 @@ public final class TcpOptions {
     public static final int DEFAULT_MAX_FRAME_SIZE = 1 << 20;
     /** Default {@link #maxPendingRequests()}. */
     public static final int DEFAULT_MAX_PENDING_REQUESTS = 1024;
+    /** Default {@link #maxPendingRequestsWhenWorkersBusy()}. */
+    public static final int DEFAULT_MAX_PENDING_REQUESTS_WHEN_WORKERS_BUSY = 16;
     /** Default {@link #writeBufferLowWaterMark()}: 32 KiB (Netty's). */
     public static final int DEFAULT_WRITE_BUFFER_LOW_WATER_MARK = 32 * 1024;
     /** Default {@link #writeBufferHighWaterMark()}: 64 KiB (Netty's). */
     public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK = 64 * 1024;
+    /** Default {@link #frameTimeout()}: 30 s. */
+    public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(30);
+    /** Default {@link #maxPartialFrameBytes()}: 64 MiB. */
+    public static final long DEFAULT_MAX_PARTIAL_FRAME_BYTES = 64L << 20;
     /** Default {@link #connectTimeout()}. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -35,9 +41,12 @@ public final class TcpOptions {
 
     private final int maxFrameSize;
     private final int maxPendingRequests;
+    private final int maxPendingRequestsWhenWorkersBusy;
     private final int lowWaterMark;
     private final int highWaterMark;
     private final Duration connectTimeout;
+    private final Duration frameTimeout;
+    private final long maxPartialFrameBytes;
     private final InetSocketAddress bindAddress;
     /** Netty's form of the watermarks, made once. */
     final WriteBufferWaterMark waterMark;
@@ -45,15 +54,21 @@ public final class TcpOptions {
     private TcpOptions(Builder b) {
         this.maxFrameSize = b.maxFrameSize;
         this.maxPendingRequests = b.maxPendingRequests;
+        this.maxPendingRequestsWhenWorkersBusy = b.maxPendingRequestsWhenWorkersBusy;
         this.lowWaterMark = b.lowWaterMark;
         this.highWaterMark = b.highWaterMark;
         this.connectTimeout = b.connectTimeout;
+        this.frameTimeout = b.frameTimeout;
+        this.maxPartialFrameBytes = b.maxPartialFrameBytes;
         this.bindAddress = b.bindAddress != null ? b.bindAddress
                 : new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         this.waterMark = new WriteBufferWaterMark(lowWaterMark, highWaterMark);
     }
 
-    /** The defaults: 1 MiB frames, 1024 pending requests, 32/64 KiB watermarks, 10 s connect timeout, loopback port 0. */
+    /**
+     * The defaults: 1 MiB frames, 1024 pending requests (16 while the worker pool has a backlog), 32/64 KiB
+     * watermarks, 10 s connect timeout, 30 s frame timeout, 64 MiB of incomplete frames per server, loopback port 0.
+     */
     public static TcpOptions defaults() {
         return DEFAULTS;
     }
@@ -67,9 +82,12 @@ public final class TcpOptions {
         Builder b = new Builder();
         b.maxFrameSize = maxFrameSize;
         b.maxPendingRequests = maxPendingRequests;
+        b.maxPendingRequestsWhenWorkersBusy = maxPendingRequestsWhenWorkersBusy;
         b.lowWaterMark = lowWaterMark;
         b.highWaterMark = highWaterMark;
         b.connectTimeout = connectTimeout;
+        b.frameTimeout = frameTimeout;
+        b.maxPartialFrameBytes = maxPartialFrameBytes;
         b.bindAddress = bindAddress;
         return b;
     }
@@ -93,6 +111,20 @@ public final class TcpOptions {
         return maxPendingRequests;
     }
 
+    /**
+     * Server only: per connection, the most requests in flight while the runtime's worker pool has a
+     * backlog (every worker busy, offloads queued). A connection at this bound stops being read until
+     * one of its requests completes with the backlog gone, so a client that pipelines offloading
+     * requests fills the pool's queue with at most this many of its own and the pool's refusals
+     * ({@link dev.weft.core.WorkerPoolFullException}) fall on it, not on the other connections. Below
+     * the bound, and while the pool keeps up, a connection takes up to {@link #maxPendingRequests()}.
+     * Size the worker queue to at least (connections that offload) x this bound to keep every
+     * connection's share.
+     */
+    public int maxPendingRequestsWhenWorkersBusy() {
+        return Math.min(maxPendingRequestsWhenWorkersBusy, maxPendingRequests);
+    }
+
     /** Below this many bytes waiting to be written, a connection that was unwritable becomes writable again. */
     public int writeBufferLowWaterMark() {
         return lowWaterMark;
@@ -112,6 +144,30 @@ public final class TcpOptions {
         return connectTimeout;
     }
 
+    /**
+     * How long an inbound frame may take to arrive whole, counted from its first byte (while the
+     * connection reads: time it spends paused by its own backpressure does not count). A peer that
+     * stalls or trickles in the middle of a frame has its connection closed with a
+     * {@link FrameTimeoutException}. Both ends. At the default 30 s a full 1 MiB frame needs about
+     * 35 KB/s; an idle connection between frames is not affected.
+     */
+    public Duration frameTimeout() {
+        return frameTimeout;
+    }
+
+    /**
+     * Server only: the most memory, in bytes, that the buffers of incomplete inbound frames may take
+     * across all the connections of one server (the capacity of each connection's buffer for the frame
+     * it is receiving, counted between reads). A connection whose incomplete frame would take it over is
+     * closed; {@link TcpServer#closedOverPartialFrameBudget()} counts those. With the defaults, 300
+     * connections that each announce a 1 MiB frame and send all but one byte of it hold at most
+     * 64 MiB (about 32 of them; the others are closed as they go over), each for at most
+     * {@link #frameTimeout()}.
+     */
+    public long maxPartialFrameBytes() {
+        return maxPartialFrameBytes;
+    }
+
     /** Where a server listens: loopback and an ephemeral port (0) unless set. */
     public InetSocketAddress bindAddress() {
         return bindAddress;
@@ -128,17 +184,22 @@ public final class TcpOptions {
     @Override
     public String toString() {
         return "TcpOptions[maxFrameSize=" + maxFrameSize + ", maxPendingRequests=" + maxPendingRequests
+                + ", maxPendingRequestsWhenWorkersBusy=" + maxPendingRequestsWhenWorkersBusy
                 + ", writeBufferWaterMarks=" + lowWaterMark + ".." + highWaterMark + ", connectTimeout="
-                + connectTimeout + ", bindAddress=" + bindAddress + "]";
+                + connectTimeout + ", frameTimeout=" + frameTimeout + ", maxPartialFrameBytes=" + maxPartialFrameBytes
+                + ", bindAddress=" + bindAddress + "]";
     }
 
     /** Builds {@link TcpOptions}; every setter checks its argument and names it when it refuses one. */
     public static final class Builder {
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
+        private int maxPendingRequestsWhenWorkersBusy = DEFAULT_MAX_PENDING_REQUESTS_WHEN_WORKERS_BUSY;
         private int lowWaterMark = DEFAULT_WRITE_BUFFER_LOW_WATER_MARK;
         private int highWaterMark = DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration frameTimeout = DEFAULT_FRAME_TIMEOUT;
+        private long maxPartialFrameBytes = DEFAULT_MAX_PARTIAL_FRAME_BYTES;
         private InetSocketAddress bindAddress;
 
         private Builder() {}
@@ -152,6 +213,12 @@ public final class TcpOptions {
         /** The most requests in flight per connection, at least 1 (default 1024). */
         public Builder maxPendingRequests(int requests) {
             this.maxPendingRequests = Checks.positive(requests, "maxPendingRequests");
+            return this;
+        }
+
+        /** Server only: the most requests in flight per connection while the worker pool has a backlog, at least 1 (default 16). */
+        public Builder maxPendingRequestsWhenWorkersBusy(int requests) {
+            this.maxPendingRequestsWhenWorkersBusy = Checks.positive(requests, "maxPendingRequestsWhenWorkersBusy");
             return this;
         }
 
@@ -179,6 +246,21 @@ public final class TcpOptions {
                 throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: < " + Integer.MAX_VALUE + " ms)");
             }
             this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** How long an inbound frame may take to arrive once its first byte has, more than zero (default 30 s). */
+        public Builder frameTimeout(Duration timeout) {
+            this.frameTimeout = Checks.positive(timeout, "frameTimeout");
+            return this;
+        }
+
+        /** Server only: bytes that the buffers of incomplete inbound frames may take across one server's connections, at least 1 (default 64 MiB). */
+        public Builder maxPartialFrameBytes(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxPartialFrameBytes: " + bytes + " (expected: > 0)");
+            }
+            this.maxPartialFrameBytes = bytes;
             return this;
         }
 

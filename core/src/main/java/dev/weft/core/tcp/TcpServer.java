@@ -17,6 +17,8 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +37,12 @@ import org.slf4j.LoggerFactory;
  * flight, or whose peer does not read its replies (the write buffer is over its high water
  * mark), stops being read until that changes; TCP flow control pushes back on the client.
  *
- * <p><b>Faults.</b> A frame over {@link TcpOptions#maxFrameSize()} or with a negative length, or a
- * peer that closes in the middle of a frame, closes that connection (logged at DEBUG); a failing
- * handler closes its connection after the replies before it (logged at WARN). The server and its
- * other connections go on. See {@link TcpExchange} for buffer ownership.
+ * <p><b>Faults.</b> A length prefix over {@link TcpOptions#maxFrameSize()} or negative closes that
+ * connection after the replies to the requests before it (nothing after it is read; logged at
+ * DEBUG); so does a failing handler (logged at WARN). A peer that closes in the middle of a frame
+ * just closes. The server and its other connections go on. A handler whose connection closes
+ * before it replied is cancelled ({@link TcpExchange#onCancel()}). See {@link TcpExchange} for
+ * buffer ownership.
  *
  * <p>Every method may be called from any thread.
  */
@@ -56,6 +60,12 @@ public final class TcpServer {
     private volatile InetSocketAddress localAddress;
     /** Set once by any thread that closes the server (close(), runtime close); read by the acceptor and new connections. */
     private volatile boolean closing;
+    /** What its connections' incomplete inbound frames may hold, all together (TcpOptions.maxPartialFrameBytes). */
+    final PartialFrameBudget partialFrameBudget;
+    /** Connections closed because a frame took longer than TcpOptions.frameTimeout; any loop. */
+    final AtomicLong frameTimeouts = new AtomicLong();
+    /** Handlers that failed with RuntimeClosedException since the last close summary; any loop. */
+    private final AtomicInteger endedByRuntimeClose = new AtomicInteger();
 
     private TcpServer(Loop loop, TcpOptions options, TcpHandler handler) {
         this.loop = loop;
@@ -64,6 +74,7 @@ public final class TcpServer {
         this.channel = Transports.serverSocket(loop.runtime().transport());
         this.connections = new DefaultChannelGroup("weft-tcp-server", loop.eventLoop(), true);
         this.lifetime = new Lifetime(loop, closed -> closeNow());
+        this.partialFrameBudget = new PartialFrameBudget(options.maxPartialFrameBytes());
         channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
         channel.pipeline().addLast(new Acceptor(this));
     }
@@ -117,8 +128,24 @@ public final class TcpServer {
     Future<Void> closeNow() {
         closing = true;
         Promise<Void> done = loop.eventLoop().newPromise();
-        channel.close().addListener(f -> connections.close().addListener(g -> done.trySuccess(null)));
+        channel.close().addListener(f -> connections.close().addListener(g -> {
+            int ended = endedByRuntimeClose.getAndSet(0);
+            if (ended > 0) {
+                log.debug("server {}: {} request handlers ended with RuntimeClosedException as the runtime closed"
+                        + " (expected at shutdown; their connections were closed)", localAddress, ended);
+            }
+            done.trySuccess(null);
+        }));
         return done;
+    }
+
+    /**
+     * Any loop: a handler failed with {@link RuntimeClosedException}. That is how handlers end at
+     * shutdown, so it is counted and logged once, at DEBUG, when the server has closed (a shutdown
+     * with many requests in flight would otherwise log a warning with a stack for each).
+     */
+    void handlerEndedByRuntimeClose() {
+        endedByRuntimeClose.incrementAndGet();
     }
 
     /** On the connection's loop, once it is active. */
@@ -151,6 +178,24 @@ public final class TcpServer {
     /** The connections open now. */
     public int connections() {
         return connections.size();
+    }
+
+    /**
+     * Connections closed so far because the buffer of an incomplete inbound frame would have taken the
+     * buffers of all its connections' incomplete frames over {@link TcpOptions#maxPartialFrameBytes()}.
+     */
+    public long closedOverPartialFrameBudget() {
+        return partialFrameBudget.refusals();
+    }
+
+    /** Connections closed so far because an inbound frame took longer than {@link TcpOptions#frameTimeout()} to arrive. */
+    public long closedForFrameTimeout() {
+        return frameTimeouts.get();
+    }
+
+    /** Bytes of buffers held now for incomplete inbound frames, across its connections (at most {@link TcpOptions#maxPartialFrameBytes()}). */
+    public long partialFrameBytes() {
+        return partialFrameBudget.used();
     }
 
     @Override

@@ -36,10 +36,50 @@
  *       request too many, or a request to a peer that does not read, with
  *       {@link ConnectionBusyException}; a server stops reading such a connection (TCP flow control
  *       pushes back). Nothing is ever queued without bound.</li>
+ *   <li>A length prefix over {@code maxFrameSize} or negative ends the input of that connection; a
+ *       server first answers the requests before it (their replies go out in order, as after a failed
+ *       handler), then closes. A client closes at once.</li>
+ *   <li>A server handler whose connection closes before it replied is cancelled: its coroutine or its
+ *       stage is cancelled ({@link TcpExchange#onCancel()}); a callback handler, which hands Weft no
+ *       handle, runs on. Its reply, whenever it comes, is released.</li>
+ *   <li>A handler that ends with {@link dev.weft.core.RuntimeClosedException} (the runtime is
+ *       closing) is expected at shutdown: counted and logged once per server at DEBUG, not as a
+ *       failure.</li>
  *   <li>A connection that closes for any reason fails each request pending on it exactly once, with a
  *       {@link ConnectionClosedException} whose message says what happened (closed by the peer, reset,
  *       a corrupt frame, {@code close()}), or with {@link dev.weft.core.RuntimeClosedException} when
  *       {@link dev.weft.core.WeftRuntime#close()} closed it.</li>
+ * </ul>
+ *
+ * <h2>Server defences</h2>
+ * What one peer can make a server hold, and what it costs the others:
+ * <ul>
+ *   <li><b>Requests in flight.</b> Per connection at most {@link TcpOptions#maxPendingRequests()}
+ *       (default 1024) requests are being handled or wait for earlier replies; beyond that the
+ *       connection is not read. Unread pipelined requests wait in the peer's socket, not in Weft.</li>
+ *   <li><b>The shared worker pool.</b> While the runtime's worker pool has a backlog (every worker
+ *       busy, offloads queued), a connection with {@link TcpOptions#maxPendingRequestsWhenWorkersBusy()}
+ *       (default 16) requests in flight is not read until one of them completes with the backlog
+ *       gone. One client's pipelined offloads therefore take at most that many places in the worker
+ *       queue (plus as many again while handlers that start their work later, coroutines, get to it),
+ *       and when the pool must refuse, it refuses the connections that hold it, not a connection that
+ *       asks for one offload. This holds while the worker queue has room for that bound times the
+ *       connections that offload at once: size it with {@code WeftRuntime.Builder.workers}. For
+ *       DEFAULT-scheduler coroutines, which offload from a carrier after the connection has looked
+ *       at the pool, the bound is looser.</li>
+ *   <li><b>Incomplete frames.</b> A frame must arrive whole within {@link TcpOptions#frameTimeout()}
+ *       (default 30 s) of its first byte, at both ends, or the connection is closed with
+ *       {@link FrameTimeoutException}; idle connections between frames are not affected. Across all
+ *       the connections of a server, the buffers held for incomplete frames may take at most
+ *       {@link TcpOptions#maxPartialFrameBytes()} (default 64 MiB): a connection whose incomplete frame
+ *       would go over is closed (WARN for the first, then counted:
+ *       {@link TcpServer#closedOverPartialFrameBudget()}). So 300 connections that each announce a
+ *       1 MiB frame and send all but one byte of it hold at most 64 MiB (a buffer for a frame that
+ *       spans reads grows to the next power of two, 2 MiB here, so about 32 of them), each for at most
+ *       30 s, instead of 600 MiB for as long as they like. Bytes that wait because the server itself
+ *       stopped reading (backpressure) are not counted: they are at most one read per connection.</li>
+ *   <li><b>Bad bytes</b> end that connection only (see above); a slow reader of replies stops its own
+ *       connection from being read (write watermarks).</li>
  * </ul>
  */
 package dev.weft.core.tcp;

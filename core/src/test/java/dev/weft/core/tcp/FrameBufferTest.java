@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.weft.core.Op;
 import dev.weft.core.WeftRuntime;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,10 +62,62 @@ class FrameBufferTest {
     }
 
     @Test
+    void theBytesBeforeASharedPayloadsReaderIndexAreNeverOverwritten() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            // A cached reply that the handler sends as duplicates, past a header of its own.
+            ByteBuf shared = ByteBufAllocator.DEFAULT.directBuffer();
+            shared.writeCharSequence("HEADreply", StandardCharsets.UTF_8);
+            TcpHandler cachedReply = x -> x.reply(shared.retainedDuplicate().skipBytes(4));
+            TcpServer server = await(TcpServer.bind(rt.loop(0), TcpOptions.defaults(), cachedReply, null));
+            TcpConnection c = await(TcpConnection.connect(rt.loop(0), server.localAddress(), TcpOptions.defaults(), null));
+            ByteBuf request = ByteBufAllocator.DEFAULT.directBuffer();
+            request.writeCharSequence("MINErequest", StandardCharsets.UTF_8);
+            try {
+                List<ByteBuf> views = List.of(request.retainedDuplicate().skipBytes(4),
+                        request.retainedSlice(0, request.readableBytes()).skipBytes(4));
+                for (ByteBuf view : views) {
+                    ByteBuf r = await(c.request(view, null));
+                    try {
+                        assertEquals("reply", r.toString(StandardCharsets.UTF_8));
+                    } finally {
+                        r.release();
+                    }
+                    assertEquals("HEADreply", shared.toString(StandardCharsets.UTF_8), "the server overwrote a shared reply's bytes");
+                    assertEquals("MINErequest", request.toString(StandardCharsets.UTF_8), "the client overwrote a shared request's bytes");
+                }
+            } finally {
+                request.release();
+                shared.release();
+            }
+            await(c.close(null));
+            await(server.close(null));
+        }
+    }
+
+    @Test
+    void aFrameBufferWhoseReaderIndexMovedIsSentWithASeparateHeader() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            TcpServer server = await(TcpServer.bind(rt.loop(0), TcpOptions.defaults(), x -> x.reply(x.request().retain()), null));
+            TcpConnection c = await(TcpConnection.connect(rt.loop(0), server.localAddress(), TcpOptions.defaults(), null));
+            ByteBuf b = c.frameBuffer(16);
+            b.writeCharSequence("skipkeep", StandardCharsets.UTF_8);
+            b.skipBytes(4);
+            ByteBuf r = await(c.request(b, null));
+            try {
+                assertEquals("keep", r.toString(StandardCharsets.UTF_8));
+            } finally {
+                r.release();
+            }
+            await(c.close(null));
+            await(server.close(null));
+        }
+    }
+
+    @Test
     void aNegativeCapacityIsRejectedNamingIt() {
         try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> FramedConnection.frameBuffer(io.netty.buffer.ByteBufAllocator.DEFAULT, -1));
+                    () -> FramedConnection.frameBuffer(ByteBufAllocator.DEFAULT, -1));
             assertEquals("capacity: -1 (expected: >= 0)", e.getMessage());
         }
     }

@@ -20,6 +20,9 @@ class TcpOptionsTest {
         assertEquals(32 * 1024, d.writeBufferLowWaterMark());
         assertEquals(64 * 1024, d.writeBufferHighWaterMark());
         assertEquals(Duration.ofSeconds(10), d.connectTimeout());
+        assertEquals(16, d.maxPendingRequestsWhenWorkersBusy());
+        assertEquals(Duration.ofSeconds(30), d.frameTimeout());
+        assertEquals(64L << 20, d.maxPartialFrameBytes());
         assertTrue(d.bindAddress().getAddress().isLoopbackAddress());
         assertEquals(0, d.bindAddress().getPort());
     }
@@ -35,10 +38,19 @@ class TcpOptionsTest {
         rejects("connectTimeout: PT-1S (expected: > 0)", () -> TcpOptions.builder().connectTimeout(Duration.ofSeconds(-1)));
         rejects("connectTimeout: PT596H31M23.647S (expected: < 2147483647 ms)",
                 () -> TcpOptions.builder().connectTimeout(Duration.ofMillis(Integer.MAX_VALUE)));
+        rejects("maxPendingRequestsWhenWorkersBusy: 0 (expected: > 0)",
+                () -> TcpOptions.builder().maxPendingRequestsWhenWorkersBusy(0));
+        rejects("frameTimeout: PT0S (expected: > 0)", () -> TcpOptions.builder().frameTimeout(Duration.ZERO));
+        rejects("maxPartialFrameBytes: 0 (expected: > 0)", () -> TcpOptions.builder().maxPartialFrameBytes(0));
         rejects("bindAddress: weft.invalid/<unresolved>:80 (expected: a resolved address)",
                 () -> TcpOptions.builder().bindAddress(InetSocketAddress.createUnresolved("weft.invalid", 80)));
         NullPointerException npe = assertThrows(NullPointerException.class, () -> TcpOptions.builder().bindAddress(null));
         assertEquals("bindAddress: null (expected: non-null)", npe.getMessage());
+    }
+
+    @Test
+    void theWorkerBoundNeverExceedsMaxPendingRequests() {
+        assertEquals(4, TcpOptions.builder().maxPendingRequests(4).build().maxPendingRequestsWhenWorkersBusy());
     }
 
     @Test
@@ -50,7 +62,8 @@ class TcpOptionsTest {
     @Test
     void toBuilderKeepsEverything() {
         TcpOptions o = TcpOptions.builder().maxFrameSize(7).maxPendingRequests(3).writeBufferWaterMarks(1, 2)
-                .connectTimeout(Duration.ofMillis(5)).bindAddress(new InetSocketAddress(9)).build();
+                .connectTimeout(Duration.ofMillis(5)).bindAddress(new InetSocketAddress(9)).maxPendingRequestsWhenWorkersBusy(2)
+                .frameTimeout(Duration.ofMillis(6)).maxPartialFrameBytes(8).build();
         assertEquals(o.toString(), o.toBuilder().build().toString());
     }
 
