@@ -14,8 +14,6 @@ import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
 import dev.weft.coroutines.internal.LoopCarriers;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.netty.buffer.ByteBuf;
@@ -30,8 +28,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,26 +72,6 @@ public final class Coroutines implements CloseParticipant {
 
     private final AtomicInteger live = new AtomicInteger();
     private final Object quiescence = new Object();
-
-    /** Counters of the coroutines homed on one loop (whatever carries them). */
-    private static final class LoopCounters {
-        /** Written from any thread (launches, default-scheduler resumes, yields): adders. */
-        final LongAdder started = new LongAdder();
-        final LongAdder completed = new LongAdder();
-        final LongAdder resumesOffLoop = new LongAdder();
-        final LongAdder parksOffLoop = new LongAdder();
-        final LongAdder yields = new LongAdder();
-        /** Loop-confined: resumes on the loop's own thread (LOOP_AFFINE), plain fields. */
-        long resumes;
-        long parks;
-
-        CoroutineStats snapshot() {
-            long s = started.sum();
-            long c = completed.sum();
-            return new CoroutineStats(s, c, (int) Math.max(0, s - c), resumes, resumesOffLoop.sum(),
-                    parks + parksOffLoop.sum(), yields.sum());
-        }
-    }
 
     private Coroutines(WeftRuntime runtime, CoroutineScheduler requested) {
         this.runtime = runtime;
@@ -230,58 +206,32 @@ public final class Coroutines implements CloseParticipant {
     /** Suspends for {@code delay} (a loop timer). */
     public void delay(Duration delay) {
         Checks.notNegative(delay, "delay");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            c.suspend(c.loop().delay(delay, c.resumer));
-            return;
-        }
-        ThreadWaiter w = outside("Coroutines.delay()");
-        w.await(runtime.loop().delay(delay, w));
+        suspendOrWait("Coroutines.delay()", delay, null, (loop, d, unused, l) -> loop.delay(d, l));
     }
 
     /** Runs {@code task} on the loop after {@code delay}; suspends until it has run. */
     public <T> T schedule(Duration delay, Callable<? extends T> task) {
         Checks.notNegative(delay, "delay");
         Checks.notNull(task, "task");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(c.loop().schedule(delay, task, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.schedule()");
-        return w.await(runtime.loop().schedule(delay, task, w));
+        return suspendOrWait("Coroutines.schedule()", delay, task, (loop, d, t, l) -> loop.<T>schedule(d, t, l));
     }
 
     /** Runs {@code task} on the loop on a later turn; suspends until it has run. */
     public <T> T submit(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(c.loop().<T>submit(task, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.submit()");
-        return w.await(runtime.loop().<T>submit(task, w));
+        return suspendOrWait("Coroutines.submit()", task, null, (loop, t, unused, l) -> loop.<T>submit(t, l));
     }
 
     /** Runs {@code task} on the loop's next iteration (after it polled I/O); suspends until it has run. */
     public <T> T tick(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(c.loop().<T>tick(task, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.tick()");
-        return w.await(runtime.loop().<T>tick(task, w));
+        return suspendOrWait("Coroutines.tick()", task, null, (loop, t, unused, l) -> loop.<T>tick(t, l));
     }
 
     /** Runs blocking {@code task} on the worker pool; suspends until it is done (the way out for blocking work). */
     public <T> T offload(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(c.loop().<T>offload(task, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.offload()");
-        return w.await(runtime.loop().<T>offload(task, w));
+        return suspendOrWait("Coroutines.offload()", task, null, (loop, t, unused, l) -> loop.<T>offload(t, l));
     }
 
     /**
@@ -307,21 +257,15 @@ public final class Coroutines implements CloseParticipant {
     /** Runs each body as a child coroutine; returns every value in input order, or throws the first failure (cancelling the rest). */
     public <T> List<T> all(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
-        Coroutine<?> c = caller();
-        ThreadWaiter w = c == null ? outside("Coroutines.all()") : null;
-        Loop loop = c != null ? c.loop() : runtime.loop();
-        List<Coroutine<T>> kids = launchAll(loop, bodies);
-        return finish(c, w, Ops.all(loop, kids, c != null ? c.resumer : w));
+        return suspendOrWait("Coroutines.all()", bodies, this,
+                (loop, bs, co, l) -> Ops.<T>all(loop, co.launchAll(loop, bs), l));
     }
 
     /** Runs each body as a child coroutine; returns the first value (cancelling the rest), or throws {@link dev.weft.core.AllFailedException}. */
     public <T> T any(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
-        Coroutine<?> c = caller();
-        ThreadWaiter w = c == null ? outside("Coroutines.any()") : null;
-        Loop loop = c != null ? c.loop() : runtime.loop();
-        List<Coroutine<T>> kids = launchAll(loop, bodies);
-        return finish(c, w, Ops.any(loop, kids, c != null ? c.resumer : w));
+        return suspendOrWait("Coroutines.any()", bodies, this,
+                (loop, bs, co, l) -> Ops.<T>any(loop, co.launchAll(loop, bs), l));
     }
 
     /**
@@ -334,11 +278,8 @@ public final class Coroutines implements CloseParticipant {
         if (bodies.isEmpty()) {
             throw new IllegalArgumentException("bodies: [] (expected: at least one operation to race)");
         }
-        Coroutine<?> c = caller();
-        ThreadWaiter w = c == null ? outside("Coroutines.race()") : null;
-        Loop loop = c != null ? c.loop() : runtime.loop();
-        List<Coroutine<T>> kids = launchAll(loop, bodies);
-        return finish(c, w, Ops.race(loop, kids, c != null ? c.resumer : w));
+        return suspendOrWait("Coroutines.race()", bodies, this,
+                (loop, bs, co, l) -> Ops.<T>race(loop, co.launchAll(loop, bs), l));
     }
 
     /**
@@ -348,11 +289,9 @@ public final class Coroutines implements CloseParticipant {
     public <T> T withTimeout(Duration timeout, Callable<? extends T> body) {
         Checks.notNegative(timeout, "timeout");
         Checks.notNull(body, "body");
-        Coroutine<?> c = caller();
-        ThreadWaiter w = c == null ? outside("Coroutines.withTimeout()") : null;
-        Loop loop = c != null ? c.loop() : runtime.loop();
-        Coroutine<T> kid = launch(loop, body);
-        return finish(c, w, Ops.timeout(loop, kid, timeout, c != null ? c.resumer : w));
+        // Captures this: one small object beside the child coroutine and its thread.
+        return suspendOrWait("Coroutines.withTimeout()", body, timeout,
+                (loop, b, t, l) -> Ops.<T>timeout(loop, launch(loop, b), t, l));
     }
 
     /**
@@ -380,12 +319,8 @@ public final class Coroutines implements CloseParticipant {
      * or {@link dev.weft.core.tcp.TcpConnectTimeoutException}. See {@link TcpConnection}.
      */
     public TcpConnection connect(InetSocketAddress remote, TcpOptions options) {
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(TcpConnection.connect(c.loop(), remote, options, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.connect()");
-        return w.await(TcpConnection.connect(runtime.loop(), remote, options, w));
+        return suspendOrWait("Coroutines.connect()", remote, options,
+                (loop, r, o, l) -> TcpConnection.connect(loop, r, o, l));
     }
 
     /**
@@ -396,12 +331,9 @@ public final class Coroutines implements CloseParticipant {
      * failures: see {@link TcpConnection}.
      */
     public ByteBuf request(TcpConnection connection, ByteBuf request) {
-        Coroutine<?> c = checkSend(connection, request);
-        if (c != null) {
-            return c.suspend(connection.request(request, c.resumer));
-        }
-        ThreadWaiter w = outsideReleasing("Coroutines.request()", request);
-        return w.await(connection.request(request, w));
+        checkConnection(connection, request);
+        return suspendOrWait("Coroutines.request()", connection, request, request,
+                (loop, conn, req, l) -> conn.request(req, l));
     }
 
     /**
@@ -409,25 +341,14 @@ public final class Coroutines implements CloseParticipant {
      * server's reply to it is read and dropped). Owns {@code frame} from this call on.
      */
     public void send(TcpConnection connection, ByteBuf frame) {
-        Coroutine<?> c = checkSend(connection, frame);
-        if (c != null) {
-            c.suspend(connection.send(frame, c.resumer));
-            return;
-        }
-        ThreadWaiter w = outsideReleasing("Coroutines.send()", frame);
-        w.await(connection.send(frame, w));
+        checkConnection(connection, frame);
+        suspendOrWait("Coroutines.send()", connection, frame, frame, (loop, conn, f, l) -> conn.send(f, l));
     }
 
     /** Closes {@code connection} (its pending requests fail); suspends until the socket is closed. */
     public void close(TcpConnection connection) {
         Checks.notNull(connection, "connection");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            c.suspend(connection.close(c.resumer));
-            return;
-        }
-        ThreadWaiter w = outside("Coroutines.close()");
-        w.await(connection.close(w));
+        suspendOrWait("Coroutines.close()", connection, null, (loop, conn, unused, l) -> conn.close(l));
     }
 
     /** {@link #serve(TcpOptions, CoroutineRequestHandler)} with {@link TcpOptions#defaults()} (loopback, ephemeral port). */
@@ -443,46 +364,20 @@ public final class Coroutines implements CloseParticipant {
      */
     public TcpServer serve(TcpOptions options, CoroutineRequestHandler handler) {
         CoroutineTcpHandler adapter = new CoroutineTcpHandler(this, Checks.notNull(handler, "handler"));
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(TcpServer.bind(c.loop(), options, adapter, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.serve()");
-        return w.await(TcpServer.bind(runtime.loop(), options, adapter, w));
+        return suspendOrWait("Coroutines.serve()", options, adapter, (loop, o, h, l) -> TcpServer.bind(loop, o, h, l));
     }
 
     /** Stops {@code server} and closes its connections; suspends until every socket is closed. */
     public void close(TcpServer server) {
         Checks.notNull(server, "server");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            c.suspend(server.close(c.resumer));
-            return;
-        }
-        ThreadWaiter w = outside("Coroutines.close()");
-        w.await(server.close(w));
+        suspendOrWait("Coroutines.close()", server, null, (loop, srv, unused, l) -> srv.close(l));
     }
 
-    /** Checks a request's connection, releasing the buffer Weft now owns if the call cannot go on. */
-    private static Coroutine<?> checkSend(TcpConnection connection, ByteBuf frame) {
+    /** A request's connection must not be null; the buffer Weft now owns is released if it is. */
+    private static void checkConnection(TcpConnection connection, ByteBuf frame) {
         if (connection == null) {
             ReferenceCountUtil.release(frame);
             Checks.notNull(connection, "connection");
-        }
-        try {
-            return caller();
-        } catch (CancellationException cancelled) {
-            ReferenceCountUtil.release(frame);
-            throw cancelled;
-        }
-    }
-
-    private ThreadWaiter outsideReleasing(String what, ByteBuf owned) {
-        try {
-            return outside(what);
-        } catch (IllegalBlockingCallException e) {
-            ReferenceCountUtil.release(owned);
-            throw e;
         }
     }
 
@@ -494,8 +389,48 @@ public final class Coroutines implements CloseParticipant {
         return kids;
     }
 
-    private static <T> T finish(Coroutine<?> c, ThreadWaiter w, Op<T> op) {
-        return c != null ? c.suspend(op) : w.await(op);
+    // ---------------------------------------------------------------- the one suspending shape
+
+    /**
+     * Starts the operation of a suspending call on {@code loop}, telling {@code listener}. The call's
+     * arguments travel as {@code a} and {@code b} so that the call sites' lambdas capture nothing: the
+     * JVM makes each of them once, and a suspending call allocates no closure.
+     */
+    @FunctionalInterface
+    private interface Start<A, B, R> {
+        Op<R> start(Loop loop, A a, B b, OpListener<Object> listener);
+    }
+
+    private <A, B, R> R suspendOrWait(String what, A a, B b, Start<A, B, R> start) {
+        return suspendOrWait(what, a, b, null, start);
+    }
+
+    /**
+     * Every suspending call but {@link #await}: in a coroutine, starts the operation on the
+     * coroutine's loop and parks the coroutine until it completes; outside one, starts it on
+     * {@link WeftRuntime#loop()} and blocks the calling thread. Refused before anything starts in a
+     * cancelled coroutine ({@link CancellationException}) and on a loop thread outside a coroutine
+     * ({@link IllegalBlockingCallException}); {@code owned}, a buffer the call owns (or null), is then
+     * released.
+     *
+     * @param what the call, for the message of a refusal on a loop thread
+     */
+    private <A, B, R> R suspendOrWait(String what, A a, B b, ByteBuf owned, Start<A, B, R> start) {
+        Coroutine<?> c;
+        ThreadWaiter w = null;
+        try {
+            c = caller();
+            if (c == null) {
+                w = outside(what);
+            }
+        } catch (CancellationException | IllegalBlockingCallException refused) {
+            ReferenceCountUtil.release(owned);
+            throw refused;
+        }
+        if (c != null) {
+            return c.suspend(start.start(c.loop(), a, b, c.resumer));
+        }
+        return w.await(start.start(runtime.loop(), a, b, w));
     }
 
     private Loop homeLoop() {
@@ -521,35 +456,6 @@ public final class Coroutines implements CloseParticipant {
             LoopCounters lc = perLoop[loop.index()];
             lc.resumesOffLoop.increment();
             lc.parksOffLoop.add(parks);
-        }
-    }
-
-    /** A blocked platform thread waiting outside any coroutine. */
-    private static final class ThreadWaiter implements OpListener<Object> {
-        private final Thread thread;
-
-        ThreadWaiter(Thread thread) {
-            this.thread = thread;
-        }
-
-        @Override
-        public void onComplete(Object value, Throwable failure) {
-            LockSupport.unpark(thread);
-        }
-
-        <T> T await(Op<T> op) {
-            boolean interrupted = false;
-            while (!op.isDone()) {
-                LockSupport.park(this);
-                if (Thread.interrupted()) {
-                    interrupted = true;
-                    op.cancel();
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            return op.getOrThrow();
         }
     }
 
@@ -599,19 +505,7 @@ public final class Coroutines implements CloseParticipant {
     private void registerMeters(MeterRegistry r) {
         Tags facade = Tags.of("runtime", runtime.name(), "scheduler", scheduler.name().toLowerCase(),
                 "fallback", Boolean.toString(fallbackReason != null));
-        for (int i = 0; i < perLoop.length; i++) {
-            LoopCounters lc = perLoop[i];
-            Tags tags = facade.and("loop", Integer.toString(i));
-            FunctionCounter.builder("weft.coroutines.started", lc, x -> x.started.sum()).tags(tags).register(r);
-            FunctionCounter.builder("weft.coroutines.completed", lc, x -> x.completed.sum()).tags(tags).register(r);
-            FunctionCounter.builder("weft.coroutines.resumes", lc, x -> x.resumes)
-                    .tags(tags.and("where", "on-loop")).register(r);
-            FunctionCounter.builder("weft.coroutines.resumes", lc, x -> x.resumesOffLoop.sum())
-                    .tags(tags.and("where", "off-loop")).register(r);
-            FunctionCounter.builder("weft.coroutines.parks", lc, x -> x.parks + x.parksOffLoop.sum()).tags(tags).register(r);
-            FunctionCounter.builder("weft.coroutines.yields", lc, x -> x.yields.sum()).tags(tags).register(r);
-        }
-        Gauge.builder("weft.coroutines.live", live, AtomicInteger::get).tags(facade).register(r);
+        LoopCounters.registerMeters(r, facade, perLoop, live);
     }
 
     @Override
