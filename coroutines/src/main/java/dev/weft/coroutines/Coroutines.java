@@ -196,6 +196,7 @@ public final class Coroutines implements CloseParticipant {
     private static Coroutine<?> caller() {
         Coroutine<?> c = current();
         if (c != null && c.isCancelled()) {
+            c.consumeCancelInterrupt();
             throw new CancellationException("coroutine cancelled: its later suspending calls start nothing");
         }
         return c;
