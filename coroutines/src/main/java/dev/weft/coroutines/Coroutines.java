@@ -72,6 +72,8 @@ public final class Coroutines implements CloseParticipant {
 
     private final AtomicInteger live = new AtomicInteger();
     private final Object quiescence = new Object();
+    /** Set while close() waits in {@link #awaitQuiescence} (any thread writes; a coroutine's end reads). */
+    private volatile boolean closerWaiting;
 
     private Coroutines(WeftRuntime runtime, CoroutineScheduler requested) {
         this.runtime = runtime;
@@ -175,7 +177,8 @@ public final class Coroutines implements CloseParticipant {
             c.runBody();
         } finally {
             perLoop[c.loop().index()].completed.increment();
-            if (live.decrementAndGet() == 0) {
+            int left = live.decrementAndGet();
+            if (left == 0 || (left == 1 && closerWaiting)) { // 1: the last one may be the closer itself
                 synchronized (quiescence) {
                     quiescence.notifyAll();
                 }
@@ -488,11 +491,18 @@ public final class Coroutines implements CloseParticipant {
         return live.get();
     }
 
+    /**
+     * Waits until every coroutine of this facade has ended, but the caller's own: a coroutine closing
+     * the runtime (the default scheduler allows it) cannot end before close() returns to it.
+     */
     @Override
     public boolean awaitQuiescence(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        Coroutine<?> self = current();
+        int caller = self != null && self.owner == this ? 1 : 0;
+        closerWaiting = true;
         synchronized (quiescence) {
-            while (live.get() > 0) {
+            while (live.get() > caller) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
