@@ -54,13 +54,24 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     private static final int INTERRUPTED = 2;
     private static final int CONSUMED = 3;
 
+    /** Whether whoever takes the outcome was known at launch (a combinator's child): never reported unobserved. */
+    private final boolean consumerKnown;
+    /** Written by the body's thread before it publishes a failure; read by whoever takes that failure. */
+    private volatile UnobservedFailures.Suspect suspect;
+
     /** Unparks this coroutine when the operation it awaits completes; one per coroutine. */
     final OpListener<Object> resumer = (v, e) -> LockSupport.unpark(thread);
 
-    Coroutine(Coroutines owner, Loop loop, boolean carried, Callable<? extends T> body) {
-        super(loop, null);
+    /**
+     * @param consumerKnown whether the launcher takes the outcome for sure (a combinator's child)
+     * @param listener the one listener, known at launch, or {@code null}
+     */
+    Coroutine(Coroutines owner, Loop loop, boolean carried, boolean consumerKnown, OpListener<? super T> listener,
+            Callable<? extends T> body) {
+        super(loop, listener);
         this.owner = owner;
         this.carried = carried;
+        this.consumerKnown = consumerKnown || listener != null;
         this.body = body;
     }
 
@@ -74,11 +85,34 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             }
             value = b.call();
         } catch (Throwable e) {
-            fail(e);
+            failed(e);
             return;
         }
         if (!complete(value)) {
             ReferenceCountUtil.release(value); // cancelled while it ran: nobody will receive the value
+        }
+    }
+
+    /**
+     * The body threw. A failure nobody may take is watched (see {@link UnobservedFailures}): its
+     * suspect is written before the failure is published, so that whoever sees the failure sees it.
+     */
+    private void failed(Throwable e) {
+        UnobservedFailures.Suspect s = null;
+        if (!consumerKnown && !hasListener() && UnobservedFailures.reportable(e)) {
+            s = owner.unobserved.suspect(this, e);
+            suspect = s;
+        }
+        if (fail(e) && s != null) {
+            owner.unobserved.watch(this, s);
+        }
+    }
+
+    /** Its outcome was taken (Coroutines.await of a completed coroutine): a failure is observed. */
+    void outcomeTaken() {
+        UnobservedFailures.Suspect s = suspect;
+        if (s != null) {
+            s.observed();
         }
     }
 

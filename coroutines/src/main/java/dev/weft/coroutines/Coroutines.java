@@ -71,6 +71,7 @@ public final class Coroutines implements CloseParticipant {
     private final LoopCounters[] perLoop;
 
     private final AtomicInteger live = new AtomicInteger();
+    final UnobservedFailures unobserved = new UnobservedFailures(this);
     private final Object quiescence = new Object();
     /** Set while close() waits in {@link #awaitQuiescence} (any thread writes; a coroutine's end reads). */
     private volatile boolean closerWaiting;
@@ -154,12 +155,32 @@ public final class Coroutines implements CloseParticipant {
         return launch(homeLoop(), body);
     }
 
-    /** Starts {@code body} as a coroutine whose operations run on {@code loop}. */
+    /**
+     * Starts {@code body} as a coroutine whose operations run on {@code loop}.
+     *
+     * <p>Its outcome is meant to be taken: awaited ({@link #await}), combined, or given a listener. A
+     * failure that nothing takes is logged once (WARN, with its stack) and counted
+     * ({@link CoroutineStats#unobservedFailures()}), when the coroutine has become unreachable or at
+     * the latest when the runtime closes; a cancellation, the runtime's closing, and the failure of a
+     * coroutine that had a listener when it failed or was awaited later are never reported. A
+     * listener attached with {@code onComplete} after the body failed is seen only until the
+     * coroutine is dropped: attach it before, or await with {@link #await}.
+     */
     public <T> Coroutine<T> launch(Loop loop, Callable<? extends T> body) {
+        return launch(loop, body, false, null);
+    }
+
+    /**
+     * Starts a coroutine whose outcome has a known taker: {@code consumerKnown} (a combinator's
+     * child, whose listener is attached right after) or a {@code listener} given to it up front (an
+     * adapter's: it can never miss the outcome, whenever the body ends).
+     */
+    <T> Coroutine<T> launch(Loop loop, Callable<? extends T> body, boolean consumerKnown, OpListener<? super T> listener) {
         Checks.ownLoop(runtime, loop);
         Checks.notNull(body, "body");
         runtime.ensureOpen();
-        Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, body);
+        Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, consumerKnown,
+                listener, body);
         ThreadFactory f = factories.length == 1 && scheduler == CoroutineScheduler.DEFAULT
                 ? factories[0] : factories[loop.index()];
         Thread t = f.newThread(() -> run(c));
@@ -247,6 +268,9 @@ public final class Coroutines implements CloseParticipant {
         Checks.notNull(op, "op");
         Coroutine<?> c = current();
         if (op.isDone()) {
+            if (op instanceof Coroutine<?> done) {
+                done.outcomeTaken();
+            }
             return op.getOrThrow();
         }
         if (c != null) {
@@ -295,7 +319,7 @@ public final class Coroutines implements CloseParticipant {
         Checks.notNull(body, "body");
         // Captures this: one small object beside the child coroutine and its thread.
         return suspendOrWait("Coroutines.withTimeout()", body, timeout,
-                (loop, b, t, l) -> Ops.<T>timeout(loop, launch(loop, b), t, l));
+                (loop, b, t, l) -> Ops.<T>timeout(loop, launch(loop, b, true, null), t, l));
     }
 
     /**
@@ -388,7 +412,7 @@ public final class Coroutines implements CloseParticipant {
     private <T> List<Coroutine<T>> launchAll(Loop loop, List<? extends Callable<? extends T>> bodies) {
         List<Coroutine<T>> kids = new ArrayList<>(bodies.size());
         for (Callable<? extends T> b : bodies) {
-            kids.add(launch(loop, b));
+            kids.add(launch(loop, b, true, null));
         }
         return kids;
     }
@@ -449,6 +473,11 @@ public final class Coroutines implements CloseParticipant {
         return new ThreadWaiter(Thread.currentThread());
     }
 
+    /** Counts a failure that nothing took (see {@link UnobservedFailures}); any thread. */
+    void unobservedFailure(int loopIndex) {
+        perLoop[loopIndex].unobservedFailures.increment();
+    }
+
     /** Called by a coroutine's own thread after each resume. */
     void counted(Coroutine<?> c, int parks) {
         Loop loop = c.loop();
@@ -497,6 +526,14 @@ public final class Coroutines implements CloseParticipant {
      */
     @Override
     public boolean awaitQuiescence(Duration timeout) throws InterruptedException {
+        try {
+            return awaitLive(timeout);
+        } finally {
+            unobserved.sweep(); // the last moment to report a failure nobody took
+        }
+    }
+
+    private boolean awaitLive(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Coroutine<?> self = current();
         int caller = self != null && self.owner == this ? 1 : 0;

@@ -15,6 +15,7 @@ final class LoopCounters {
     final LongAdder resumesOffLoop = new LongAdder();
     final LongAdder parksOffLoop = new LongAdder();
     final LongAdder yields = new LongAdder();
+    final LongAdder unobservedFailures = new LongAdder();
     /** Loop-confined: resumes on the loop's own thread (LOOP_AFFINE), plain fields. */
     long resumes;
     long parks;
@@ -23,7 +24,7 @@ final class LoopCounters {
         long s = started.sum();
         long c = completed.sum();
         return new CoroutineStats(s, c, (int) Math.max(0, s - c), resumes, resumesOffLoop.sum(),
-                parks + parksOffLoop.sum(), yields.sum());
+                parks + parksOffLoop.sum(), yields.sum(), unobservedFailures.sum());
     }
 
     /** Registers the meters of a facade: {@code perLoop[i]} tagged {@code loop=i}, and its live count. */
@@ -39,6 +40,8 @@ final class LoopCounters {
                     .tags(tags.and("where", "off-loop")).register(r);
             FunctionCounter.builder("weft.coroutines.parks", lc, x -> x.parks + x.parksOffLoop.sum()).tags(tags).register(r);
             FunctionCounter.builder("weft.coroutines.yields", lc, x -> x.yields.sum()).tags(tags).register(r);
+            FunctionCounter.builder("weft.coroutines.failures.unobserved", lc, x -> x.unobservedFailures.sum())
+                    .description("coroutine failures that nothing took (logged once each)").tags(tags).register(r);
         }
         Gauge.builder("weft.coroutines.live", live, AtomicInteger::get).tags(facade).register(r);
     }
