@@ -143,10 +143,19 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         return op.getOrThrow();
     }
 
-    /** Not API: the loop whose thread carries this coroutine, for {@link Carriers}. */
+    /**
+     * Not API: the loop whose thread carries this coroutine, for {@link Carriers}; called on the
+     * coroutine's own thread. After close() began, only while that thread really carries it: a
+     * coroutine that outlived its loop is carried by other threads and is no longer loop-confined
+     * (see {@link LoopCarrier}).
+     */
     @Override
     public Loop carrierLoop() {
-        return carried ? loop() : null;
+        if (!carried) {
+            return null;
+        }
+        Loop l = loop();
+        return !l.runtime().isClosed() || LoopCarrier.carriedNowBy(l) ? l : null;
     }
 
     /** Whether the body waits on an operation now (not API: for tests that must cancel a started call). */

@@ -93,7 +93,7 @@ public final class Coroutines implements CloseParticipant {
         if (scheduler == CoroutineScheduler.LOOP_AFFINE) {
             factories = new ThreadFactory[loops.size()];
             for (Loop l : loops) {
-                factories[l.index()] = LoopCarriers.factory(l);
+                factories[l.index()] = LoopCarriers.factory(new LoopCarrier(l));
             }
         } else {
             factories = new ThreadFactory[] {Thread.ofVirtual().factory()};
