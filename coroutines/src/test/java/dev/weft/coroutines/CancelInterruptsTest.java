@@ -37,6 +37,7 @@ class CancelInterruptsTest {
         try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
             Coroutines co = Coroutines.of(rt, scheduler);
             CompletableFuture<Throwable> sleeper = new CompletableFuture<>();
+            long t0 = System.nanoTime();
             assertThrows(OperationTimeoutException.class, () -> co.withTimeout(Duration.ofMillis(50), () -> {
                 try {
                     Thread.sleep(60_000);
@@ -48,6 +49,8 @@ class CancelInterruptsTest {
             }));
             assertInstanceOf(InterruptedException.class, sleeper.get(WAIT, TimeUnit.SECONDS),
                     "the timed-out body slept on");
+            // A correctness bound (the body sleeps 60 s), not a speed one.
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "the timeout waited for the sleeping body");
             Waits.awaitTrue(() -> co.liveCoroutines() == 0, "the timed-out coroutine is still running");
         }
     }
