@@ -120,7 +120,9 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     <R> R suspend(Op<R> op) {
         if (isDone()) { // cancelled (or closed) already: do not wait for anything else
             op.cancel();
-            consumeCancelInterrupt();
+            if (op.isCancelled()) { // the cancellation reaches the body here (op may have won with a value)
+                consumeCancelInterrupt();
+            }
             return op.getOrThrow();
         }
         suspendedOn = op;
@@ -136,7 +138,8 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             }
         }
         SUSPENDED_ON.setRelease(this, null); // a canceller that still sees op cancels a done op: harmless
-        if (cancelInterrupt != NOT_INTERRUPTED) { // a cancel raced our suspending: it may have interrupted
+        if (cancelInterrupt != NOT_INTERRUPTED && op.isCancelled()) {
+            // a cancel that raced our suspending interrupted us, and its cancellation reaches the body here
             consumeCancelInterrupt();
         }
         owner.counted(this, parks);
