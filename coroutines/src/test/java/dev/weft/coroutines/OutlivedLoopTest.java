@@ -18,6 +18,7 @@ import dev.weft.coroutines.internal.LoopCarriers;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -44,8 +45,10 @@ class OutlivedLoopTest {
         BlockingQueue<String> wokenByVirtual = new LinkedBlockingQueue<>();
         CompletableFuture<Seen> platformWoke = new CompletableFuture<>();
         CompletableFuture<Seen> virtualWoke = new CompletableFuture<>();
-        Coroutine<Void> a = co.launch(loop, () -> outlive(co, loop, wokenByPlatform, platformWoke));
-        Coroutine<Void> b = co.launch(loop, () -> outlive(co, loop, wokenByVirtual, virtualWoke));
+        CountDownLatch inTake = new CountDownLatch(2);
+        Coroutine<Void> a = co.launch(loop, () -> outlive(co, loop, inTake, wokenByPlatform, platformWoke));
+        Coroutine<Void> b = co.launch(loop, () -> outlive(co, loop, inTake, wokenByVirtual, virtualWoke));
+        assertTrue(inTake.await(20, TimeUnit.SECONDS), "the coroutines never got to take()");
         for (Coroutine<Void> c : java.util.List.of(a, b)) {
             Waits.awaitTrue(() -> c.thread().getState() == Thread.State.WAITING, "the coroutine never blocked in take()");
         }
@@ -58,8 +61,17 @@ class OutlivedLoopTest {
         assertNotSame(waker, s.carrier(), "the continuation ran inline on the thread that woke it");
         checkOrphaned(loop, s);
 
-        Thread.ofVirtual().start(() -> wokenByVirtual.add("go")); // and here from a virtual thread
-        checkOrphaned(loop, virtualWoke.get(20, TimeUnit.SECONDS));
+        Thread virtualWaker = Thread.ofVirtual().start(() -> wokenByVirtual.add("go")); // and here from a virtual thread
+        try {
+            checkOrphaned(loop, virtualWoke.get(20, TimeUnit.SECONDS));
+        } catch (java.util.concurrent.TimeoutException e) { // what the coroutine is doing, for the report
+            StringBuilder sb = new StringBuilder("b: " + b.thread().getState() + " " + b + " queue=" + wokenByVirtual
+                    + " waker " + virtualWaker.getState() + "\n");
+            for (StackTraceElement el : b.thread().getStackTrace()) {
+                sb.append("  at ").append(el).append('\n');
+            }
+            throw new AssertionError(sb.toString(), e);
+        }
 
         for (Coroutine<Void> c : java.util.List.of(a, b)) {
             c.thread().join(TimeUnit.SECONDS.toMillis(20));
@@ -68,10 +80,11 @@ class OutlivedLoopTest {
         assertEquals(0, co.liveCoroutines());
     }
 
-    private static Void outlive(Coroutines co, Loop loop, BlockingQueue<String> queue, CompletableFuture<Seen> seen)
-            throws InterruptedException {
+    private static Void outlive(Coroutines co, Loop loop, CountDownLatch inTake, BlockingQueue<String> queue,
+            CompletableFuture<Seen> seen) throws InterruptedException {
         co.submit(() -> 1);
         boolean before = loop.isCarrierThread() && LoopCarriers.currentCarrier() == loop.thread();
+        inTake.countDown();
         queue.take(); // blocked outside Weft, past the close timeout
         Thread carrier = LoopCarriers.currentCarrier();
         boolean carrierThread = loop.isCarrierThread();
