@@ -16,9 +16,18 @@ import java.util.concurrent.locks.LockSupport;
  * <p>{@link #cancel()} cancels the operation the coroutine is suspended on (or the next one it
  * suspends on): the suspending call throws {@link java.util.concurrent.CancellationException}, and
  * every later suspending call of a cancelled coroutine throws it at once, before starting its
- * operation ({@code await} of an operation that has already completed returns its outcome). A cancel that lands while the body is inside a call, between starting the operation
- * and suspending on it, cancels that operation as soon as the body suspends: like any cancellation
- * of an operation already handed to its loop, it may have taken effect by then.
+ * operation ({@code await} of an operation that has already completed returns its outcome). A cancel
+ * that lands while the body is inside a call, between starting the operation and suspending on it,
+ * cancels that operation as soon as the body suspends: like any cancellation of an operation already
+ * handed to its loop, it may have taken effect by then.
+ *
+ * <p>A cancel that finds the body running outside any Weft call (in {@code Thread.sleep}, a
+ * {@code BlockingQueue}, JDK socket I/O, or computing) interrupts its thread, as cancelling an offload
+ * interrupts its worker: a blocking call then ends with its {@code InterruptedException} (or its
+ * own equivalent). The interrupt is consumed where the cancellation reaches the body as a
+ * {@code CancellationException} from a suspending call, so a body that catches that exception does
+ * not find its thread still interrupted. One suspended on a Weft operation is not interrupted: that
+ * operation's cancellation wakes it.
  * A value the body returns after its coroutine was cancelled reaches nobody: a reference-counted
  * one (a reply buffer) is released.
  *
@@ -34,14 +43,35 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     Thread thread;
     /** The operation this coroutine waits on now; written by its own thread, read by a canceller. */
     private volatile Op<?> suspendedOn;
+    /**
+     * Whether {@link #onCancel()} interrupted the thread: NOT_INTERRUPTED, then INTERRUPTING and
+     * INTERRUPTED written by the canceller (once: a coroutine is cancelled at most once), CONSUMED by
+     * the coroutine's own thread when it cleared that interrupt.
+     */
+    private volatile int cancelInterrupt;
+    private static final int NOT_INTERRUPTED = 0;
+    private static final int INTERRUPTING = 1;
+    private static final int INTERRUPTED = 2;
+    private static final int CONSUMED = 3;
+
+    /** Whether whoever takes the outcome was known at launch (a combinator's child): never reported unobserved. */
+    private final boolean consumerKnown;
+    /** Written by the body's thread before it publishes a failure; read by whoever takes that failure. */
+    private volatile UnobservedFailures.Suspect suspect;
 
     /** Unparks this coroutine when the operation it awaits completes; one per coroutine. */
     final OpListener<Object> resumer = (v, e) -> LockSupport.unpark(thread);
 
-    Coroutine(Coroutines owner, Loop loop, boolean carried, Callable<? extends T> body) {
-        super(loop, null);
+    /**
+     * @param consumerKnown whether the launcher takes the outcome for sure (a combinator's child)
+     * @param listener the one listener, known at launch, or {@code null}
+     */
+    Coroutine(Coroutines owner, Loop loop, boolean carried, boolean consumerKnown, OpListener<? super T> listener,
+            Callable<? extends T> body) {
+        super(loop, listener);
         this.owner = owner;
         this.carried = carried;
+        this.consumerKnown = consumerKnown || listener != null;
         this.body = body;
     }
 
@@ -55,7 +85,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             }
             value = b.call();
         } catch (Throwable e) {
-            fail(e);
+            failed(e);
             return;
         }
         if (!complete(value)) {
@@ -63,10 +93,36 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         }
     }
 
+    /**
+     * The body threw. A failure nobody may take is watched (see {@link UnobservedFailures}): its
+     * suspect is written before the failure is published, so that whoever sees the failure sees it.
+     */
+    private void failed(Throwable e) {
+        UnobservedFailures.Suspect s = null;
+        if (!consumerKnown && !hasListener() && UnobservedFailures.reportable(e)) {
+            s = owner.unobserved.suspect(this, e);
+            suspect = s;
+        }
+        if (fail(e) && s != null) {
+            owner.unobserved.watch(this, s);
+        }
+    }
+
+    /** Its outcome was taken (Coroutines.await of a completed coroutine): a failure is observed. */
+    void outcomeTaken() {
+        UnobservedFailures.Suspect s = suspect;
+        if (s != null) {
+            s.observed();
+        }
+    }
+
     /** Parks the coroutine's thread until {@code op} completes; returns its value or throws its failure. */
     <R> R suspend(Op<R> op) {
         if (isDone()) { // cancelled (or closed) already: do not wait for anything else
             op.cancel();
+            if (op.isCancelled()) { // the cancellation reaches the body here (op may have won with a value)
+                consumeCancelInterrupt();
+            }
             return op.getOrThrow();
         }
         suspendedOn = op;
@@ -82,14 +138,27 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             }
         }
         SUSPENDED_ON.setRelease(this, null); // a canceller that still sees op cancels a done op: harmless
+        if (cancelInterrupt != NOT_INTERRUPTED && op.isCancelled()) {
+            // a cancel that raced our suspending interrupted us, and its cancellation reaches the body here
+            consumeCancelInterrupt();
+        }
         owner.counted(this, parks);
         return op.getOrThrow();
     }
 
-    /** Not API: the loop whose thread carries this coroutine, for {@link Carriers}. */
+    /**
+     * Not API: the loop whose thread carries this coroutine, for {@link Carriers}; called on the
+     * coroutine's own thread. After close() began, only while that thread really carries it: a
+     * coroutine that outlived its loop is carried by other threads and is no longer loop-confined
+     * (see {@link LoopCarrier}).
+     */
     @Override
     public Loop carrierLoop() {
-        return carried ? loop() : null;
+        if (!carried) {
+            return null;
+        }
+        Loop l = loop();
+        return !l.runtime().isClosed() || LoopCarrier.carriedNowBy(l) ? l : null;
     }
 
     /** Whether the body waits on an operation now (not API: for tests that must cancel a started call). */
@@ -107,6 +176,29 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         Op<?> s = suspendedOn;
         if (s != null) {
             s.cancel();
+            return;
+        }
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) { // running outside Weft: wake it from whatever blocks it
+            cancelInterrupt = INTERRUPTING;
+            t.interrupt();
+            cancelInterrupt = INTERRUPTED;
+        }
+    }
+
+    /**
+     * On the coroutine's own thread, where its cancellation is delivered as a CancellationException:
+     * clears the interrupt that {@link #onCancel()} sent (waiting for one being sent right now), so
+     * that it does not leak into what the body does next. Once.
+     */
+    void consumeCancelInterrupt() {
+        int s;
+        while ((s = cancelInterrupt) == INTERRUPTING) {
+            Thread.onSpinWait();
+        }
+        if (s == INTERRUPTED) {
+            cancelInterrupt = CONSUMED;
+            Thread.interrupted();
         }
     }
 

@@ -14,8 +14,6 @@ import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
 import dev.weft.coroutines.internal.LoopCarriers;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.netty.buffer.ByteBuf;
@@ -30,8 +28,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,27 +71,10 @@ public final class Coroutines implements CloseParticipant {
     private final LoopCounters[] perLoop;
 
     private final AtomicInteger live = new AtomicInteger();
+    final UnobservedFailures unobserved = new UnobservedFailures(this);
     private final Object quiescence = new Object();
-
-    /** Counters of the coroutines homed on one loop (whatever carries them). */
-    private static final class LoopCounters {
-        /** Written from any thread (launches, default-scheduler resumes, yields): adders. */
-        final LongAdder started = new LongAdder();
-        final LongAdder completed = new LongAdder();
-        final LongAdder resumesOffLoop = new LongAdder();
-        final LongAdder parksOffLoop = new LongAdder();
-        final LongAdder yields = new LongAdder();
-        /** Loop-confined: resumes on the loop's own thread (LOOP_AFFINE), plain fields. */
-        long resumes;
-        long parks;
-
-        CoroutineStats snapshot() {
-            long s = started.sum();
-            long c = completed.sum();
-            return new CoroutineStats(s, c, (int) Math.max(0, s - c), resumes, resumesOffLoop.sum(),
-                    parks + parksOffLoop.sum(), yields.sum());
-        }
-    }
+    /** Set while close() waits in {@link #awaitQuiescence} (any thread writes; a coroutine's end reads). */
+    private volatile boolean closerWaiting;
 
     private Coroutines(WeftRuntime runtime, CoroutineScheduler requested) {
         this.runtime = runtime;
@@ -114,7 +93,7 @@ public final class Coroutines implements CloseParticipant {
         if (scheduler == CoroutineScheduler.LOOP_AFFINE) {
             factories = new ThreadFactory[loops.size()];
             for (Loop l : loops) {
-                factories[l.index()] = LoopCarriers.factory(l);
+                factories[l.index()] = LoopCarriers.factory(new LoopCarrier(l));
             }
         } else {
             factories = new ThreadFactory[] {Thread.ofVirtual().factory()};
@@ -176,12 +155,32 @@ public final class Coroutines implements CloseParticipant {
         return launch(homeLoop(), body);
     }
 
-    /** Starts {@code body} as a coroutine whose operations run on {@code loop}. */
+    /**
+     * Starts {@code body} as a coroutine whose operations run on {@code loop}.
+     *
+     * <p>Its outcome is meant to be taken: awaited ({@link #await}), combined, or given a listener. A
+     * failure that nothing takes is logged once (WARN, with its stack) and counted
+     * ({@link CoroutineStats#unobservedFailures()}), when the coroutine has become unreachable or at
+     * the latest when the runtime closes; a cancellation, the runtime's closing, and the failure of a
+     * coroutine that had a listener when it failed or was awaited later are never reported. A
+     * listener attached with {@code onComplete} after the body failed is seen only until the
+     * coroutine is dropped: attach it before, or await with {@link #await}.
+     */
     public <T> Coroutine<T> launch(Loop loop, Callable<? extends T> body) {
+        return launch(loop, body, false, null);
+    }
+
+    /**
+     * Starts a coroutine whose outcome has a known taker: {@code consumerKnown} (a combinator's
+     * child, whose listener is attached right after) or a {@code listener} given to it up front (an
+     * adapter's: it can never miss the outcome, whenever the body ends).
+     */
+    <T> Coroutine<T> launch(Loop loop, Callable<? extends T> body, boolean consumerKnown, OpListener<? super T> listener) {
         Checks.ownLoop(runtime, loop);
         Checks.notNull(body, "body");
         runtime.ensureOpen();
-        Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, body);
+        Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, consumerKnown,
+                listener, body);
         ThreadFactory f = factories.length == 1 && scheduler == CoroutineScheduler.DEFAULT
                 ? factories[0] : factories[loop.index()];
         Thread t = f.newThread(() -> run(c));
@@ -199,7 +198,8 @@ public final class Coroutines implements CloseParticipant {
             c.runBody();
         } finally {
             perLoop[c.loop().index()].completed.increment();
-            if (live.decrementAndGet() == 0) {
+            int left = live.decrementAndGet();
+            if (left == 0 || (left == 1 && closerWaiting)) { // 1: the last one may be the closer itself
                 synchronized (quiescence) {
                     quiescence.notifyAll();
                 }
@@ -220,6 +220,7 @@ public final class Coroutines implements CloseParticipant {
     private static Coroutine<?> caller() {
         Coroutine<?> c = current();
         if (c != null && c.isCancelled()) {
+            c.consumeCancelInterrupt();
             throw new CancellationException("coroutine cancelled: its later suspending calls start nothing");
         }
         return c;
@@ -230,58 +231,32 @@ public final class Coroutines implements CloseParticipant {
     /** Suspends for {@code delay} (a loop timer). */
     public void delay(Duration delay) {
         Checks.notNegative(delay, "delay");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            c.suspend(c.loop().delay(delay, c.resumer));
-            return;
-        }
-        ThreadWaiter w = outside("Coroutines.delay()");
-        w.await(runtime.loop().delay(delay, w));
+        suspendOrWait("Coroutines.delay()", delay, null, (loop, d, unused, l) -> loop.delay(d, l));
     }
 
     /** Runs {@code task} on the loop after {@code delay}; suspends until it has run. */
     public <T> T schedule(Duration delay, Callable<? extends T> task) {
         Checks.notNegative(delay, "delay");
         Checks.notNull(task, "task");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(c.loop().schedule(delay, task, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.schedule()");
-        return w.await(runtime.loop().schedule(delay, task, w));
+        return suspendOrWait("Coroutines.schedule()", delay, task, (loop, d, t, l) -> loop.<T>schedule(d, t, l));
     }
 
     /** Runs {@code task} on the loop on a later turn; suspends until it has run. */
     public <T> T submit(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(c.loop().<T>submit(task, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.submit()");
-        return w.await(runtime.loop().<T>submit(task, w));
+        return suspendOrWait("Coroutines.submit()", task, null, (loop, t, unused, l) -> loop.<T>submit(t, l));
     }
 
     /** Runs {@code task} on the loop's next iteration (after it polled I/O); suspends until it has run. */
     public <T> T tick(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(c.loop().<T>tick(task, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.tick()");
-        return w.await(runtime.loop().<T>tick(task, w));
+        return suspendOrWait("Coroutines.tick()", task, null, (loop, t, unused, l) -> loop.<T>tick(t, l));
     }
 
     /** Runs blocking {@code task} on the worker pool; suspends until it is done (the way out for blocking work). */
     public <T> T offload(Callable<? extends T> task) {
         Checks.notNull(task, "task");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(c.loop().<T>offload(task, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.offload()");
-        return w.await(runtime.loop().<T>offload(task, w));
+        return suspendOrWait("Coroutines.offload()", task, null, (loop, t, unused, l) -> loop.<T>offload(t, l));
     }
 
     /**
@@ -293,6 +268,9 @@ public final class Coroutines implements CloseParticipant {
         Checks.notNull(op, "op");
         Coroutine<?> c = current();
         if (op.isDone()) {
+            if (op instanceof Coroutine<?> done) {
+                done.outcomeTaken();
+            }
             return op.getOrThrow();
         }
         if (c != null) {
@@ -307,21 +285,15 @@ public final class Coroutines implements CloseParticipant {
     /** Runs each body as a child coroutine; returns every value in input order, or throws the first failure (cancelling the rest). */
     public <T> List<T> all(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
-        Coroutine<?> c = caller();
-        ThreadWaiter w = c == null ? outside("Coroutines.all()") : null;
-        Loop loop = c != null ? c.loop() : runtime.loop();
-        List<Coroutine<T>> kids = launchAll(loop, bodies);
-        return finish(c, w, Ops.all(loop, kids, c != null ? c.resumer : w));
+        return suspendOrWait("Coroutines.all()", bodies, this,
+                (loop, bs, co, l) -> Ops.<T>all(loop, co.launchAll(loop, bs), l));
     }
 
     /** Runs each body as a child coroutine; returns the first value (cancelling the rest), or throws {@link dev.weft.core.AllFailedException}. */
     public <T> T any(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
-        Coroutine<?> c = caller();
-        ThreadWaiter w = c == null ? outside("Coroutines.any()") : null;
-        Loop loop = c != null ? c.loop() : runtime.loop();
-        List<Coroutine<T>> kids = launchAll(loop, bodies);
-        return finish(c, w, Ops.any(loop, kids, c != null ? c.resumer : w));
+        return suspendOrWait("Coroutines.any()", bodies, this,
+                (loop, bs, co, l) -> Ops.<T>any(loop, co.launchAll(loop, bs), l));
     }
 
     /**
@@ -334,11 +306,8 @@ public final class Coroutines implements CloseParticipant {
         if (bodies.isEmpty()) {
             throw new IllegalArgumentException("bodies: [] (expected: at least one operation to race)");
         }
-        Coroutine<?> c = caller();
-        ThreadWaiter w = c == null ? outside("Coroutines.race()") : null;
-        Loop loop = c != null ? c.loop() : runtime.loop();
-        List<Coroutine<T>> kids = launchAll(loop, bodies);
-        return finish(c, w, Ops.race(loop, kids, c != null ? c.resumer : w));
+        return suspendOrWait("Coroutines.race()", bodies, this,
+                (loop, bs, co, l) -> Ops.<T>race(loop, co.launchAll(loop, bs), l));
     }
 
     /**
@@ -348,11 +317,9 @@ public final class Coroutines implements CloseParticipant {
     public <T> T withTimeout(Duration timeout, Callable<? extends T> body) {
         Checks.notNegative(timeout, "timeout");
         Checks.notNull(body, "body");
-        Coroutine<?> c = caller();
-        ThreadWaiter w = c == null ? outside("Coroutines.withTimeout()") : null;
-        Loop loop = c != null ? c.loop() : runtime.loop();
-        Coroutine<T> kid = launch(loop, body);
-        return finish(c, w, Ops.timeout(loop, kid, timeout, c != null ? c.resumer : w));
+        // Captures this: one small object beside the child coroutine and its thread.
+        return suspendOrWait("Coroutines.withTimeout()", body, timeout,
+                (loop, b, t, l) -> Ops.<T>timeout(loop, launch(loop, b, true, null), t, l));
     }
 
     /**
@@ -380,12 +347,8 @@ public final class Coroutines implements CloseParticipant {
      * or {@link dev.weft.core.tcp.TcpConnectTimeoutException}. See {@link TcpConnection}.
      */
     public TcpConnection connect(InetSocketAddress remote, TcpOptions options) {
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(TcpConnection.connect(c.loop(), remote, options, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.connect()");
-        return w.await(TcpConnection.connect(runtime.loop(), remote, options, w));
+        return suspendOrWait("Coroutines.connect()", remote, options,
+                (loop, r, o, l) -> TcpConnection.connect(loop, r, o, l));
     }
 
     /**
@@ -396,12 +359,9 @@ public final class Coroutines implements CloseParticipant {
      * failures: see {@link TcpConnection}.
      */
     public ByteBuf request(TcpConnection connection, ByteBuf request) {
-        Coroutine<?> c = checkSend(connection, request);
-        if (c != null) {
-            return c.suspend(connection.request(request, c.resumer));
-        }
-        ThreadWaiter w = outsideReleasing("Coroutines.request()", request);
-        return w.await(connection.request(request, w));
+        checkConnection(connection, request);
+        return suspendOrWait("Coroutines.request()", connection, request, request,
+                (loop, conn, req, l) -> conn.request(req, l));
     }
 
     /**
@@ -409,25 +369,14 @@ public final class Coroutines implements CloseParticipant {
      * server's reply to it is read and dropped). Owns {@code frame} from this call on.
      */
     public void send(TcpConnection connection, ByteBuf frame) {
-        Coroutine<?> c = checkSend(connection, frame);
-        if (c != null) {
-            c.suspend(connection.send(frame, c.resumer));
-            return;
-        }
-        ThreadWaiter w = outsideReleasing("Coroutines.send()", frame);
-        w.await(connection.send(frame, w));
+        checkConnection(connection, frame);
+        suspendOrWait("Coroutines.send()", connection, frame, frame, (loop, conn, f, l) -> conn.send(f, l));
     }
 
     /** Closes {@code connection} (its pending requests fail); suspends until the socket is closed. */
     public void close(TcpConnection connection) {
         Checks.notNull(connection, "connection");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            c.suspend(connection.close(c.resumer));
-            return;
-        }
-        ThreadWaiter w = outside("Coroutines.close()");
-        w.await(connection.close(w));
+        suspendOrWait("Coroutines.close()", connection, null, (loop, conn, unused, l) -> conn.close(l));
     }
 
     /** {@link #serve(TcpOptions, CoroutineRequestHandler)} with {@link TcpOptions#defaults()} (loopback, ephemeral port). */
@@ -443,59 +392,73 @@ public final class Coroutines implements CloseParticipant {
      */
     public TcpServer serve(TcpOptions options, CoroutineRequestHandler handler) {
         CoroutineTcpHandler adapter = new CoroutineTcpHandler(this, Checks.notNull(handler, "handler"));
-        Coroutine<?> c = caller();
-        if (c != null) {
-            return c.suspend(TcpServer.bind(c.loop(), options, adapter, c.resumer));
-        }
-        ThreadWaiter w = outside("Coroutines.serve()");
-        return w.await(TcpServer.bind(runtime.loop(), options, adapter, w));
+        return suspendOrWait("Coroutines.serve()", options, adapter, (loop, o, h, l) -> TcpServer.bind(loop, o, h, l));
     }
 
     /** Stops {@code server} and closes its connections; suspends until every socket is closed. */
     public void close(TcpServer server) {
         Checks.notNull(server, "server");
-        Coroutine<?> c = caller();
-        if (c != null) {
-            c.suspend(server.close(c.resumer));
-            return;
-        }
-        ThreadWaiter w = outside("Coroutines.close()");
-        w.await(server.close(w));
+        suspendOrWait("Coroutines.close()", server, null, (loop, srv, unused, l) -> srv.close(l));
     }
 
-    /** Checks a request's connection, releasing the buffer Weft now owns if the call cannot go on. */
-    private static Coroutine<?> checkSend(TcpConnection connection, ByteBuf frame) {
+    /** A request's connection must not be null; the buffer Weft now owns is released if it is. */
+    private static void checkConnection(TcpConnection connection, ByteBuf frame) {
         if (connection == null) {
             ReferenceCountUtil.release(frame);
             Checks.notNull(connection, "connection");
-        }
-        try {
-            return caller();
-        } catch (CancellationException cancelled) {
-            ReferenceCountUtil.release(frame);
-            throw cancelled;
-        }
-    }
-
-    private ThreadWaiter outsideReleasing(String what, ByteBuf owned) {
-        try {
-            return outside(what);
-        } catch (IllegalBlockingCallException e) {
-            ReferenceCountUtil.release(owned);
-            throw e;
         }
     }
 
     private <T> List<Coroutine<T>> launchAll(Loop loop, List<? extends Callable<? extends T>> bodies) {
         List<Coroutine<T>> kids = new ArrayList<>(bodies.size());
         for (Callable<? extends T> b : bodies) {
-            kids.add(launch(loop, b));
+            kids.add(launch(loop, b, true, null));
         }
         return kids;
     }
 
-    private static <T> T finish(Coroutine<?> c, ThreadWaiter w, Op<T> op) {
-        return c != null ? c.suspend(op) : w.await(op);
+    // ---------------------------------------------------------------- the one suspending shape
+
+    /**
+     * Starts the operation of a suspending call on {@code loop}, telling {@code listener}. The call's
+     * arguments travel as {@code a} and {@code b} so that the call sites' lambdas capture nothing: the
+     * JVM makes each of them once, and a suspending call allocates no closure.
+     */
+    @FunctionalInterface
+    private interface Start<A, B, R> {
+        Op<R> start(Loop loop, A a, B b, OpListener<Object> listener);
+    }
+
+    private <A, B, R> R suspendOrWait(String what, A a, B b, Start<A, B, R> start) {
+        return suspendOrWait(what, a, b, null, start);
+    }
+
+    /**
+     * Every suspending call but {@link #await}: in a coroutine, starts the operation on the
+     * coroutine's loop and parks the coroutine until it completes; outside one, starts it on
+     * {@link WeftRuntime#loop()} and blocks the calling thread. Refused before anything starts in a
+     * cancelled coroutine ({@link CancellationException}) and on a loop thread outside a coroutine
+     * ({@link IllegalBlockingCallException}); {@code owned}, a buffer the call owns (or null), is then
+     * released.
+     *
+     * @param what the call, for the message of a refusal on a loop thread
+     */
+    private <A, B, R> R suspendOrWait(String what, A a, B b, ByteBuf owned, Start<A, B, R> start) {
+        Coroutine<?> c;
+        ThreadWaiter w = null;
+        try {
+            c = caller();
+            if (c == null) {
+                w = outside(what);
+            }
+        } catch (CancellationException | IllegalBlockingCallException refused) {
+            ReferenceCountUtil.release(owned);
+            throw refused;
+        }
+        if (c != null) {
+            return c.suspend(start.start(c.loop(), a, b, c.resumer));
+        }
+        return w.await(start.start(runtime.loop(), a, b, w));
     }
 
     private Loop homeLoop() {
@@ -510,6 +473,11 @@ public final class Coroutines implements CloseParticipant {
         return new ThreadWaiter(Thread.currentThread());
     }
 
+    /** Counts a failure that nothing took (see {@link UnobservedFailures}); any thread. */
+    void unobservedFailure(int loopIndex) {
+        perLoop[loopIndex].unobservedFailures.increment();
+    }
+
     /** Called by a coroutine's own thread after each resume. */
     void counted(Coroutine<?> c, int parks) {
         Loop loop = c.loop();
@@ -521,35 +489,6 @@ public final class Coroutines implements CloseParticipant {
             LoopCounters lc = perLoop[loop.index()];
             lc.resumesOffLoop.increment();
             lc.parksOffLoop.add(parks);
-        }
-    }
-
-    /** A blocked platform thread waiting outside any coroutine. */
-    private static final class ThreadWaiter implements OpListener<Object> {
-        private final Thread thread;
-
-        ThreadWaiter(Thread thread) {
-            this.thread = thread;
-        }
-
-        @Override
-        public void onComplete(Object value, Throwable failure) {
-            LockSupport.unpark(thread);
-        }
-
-        <T> T await(Op<T> op) {
-            boolean interrupted = false;
-            while (!op.isDone()) {
-                LockSupport.park(this);
-                if (Thread.interrupted()) {
-                    interrupted = true;
-                    op.cancel();
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            return op.getOrThrow();
         }
     }
 
@@ -581,11 +520,26 @@ public final class Coroutines implements CloseParticipant {
         return live.get();
     }
 
+    /**
+     * Waits until every coroutine of this facade has ended, but the caller's own: a coroutine closing
+     * the runtime (the default scheduler allows it) cannot end before close() returns to it.
+     */
     @Override
     public boolean awaitQuiescence(Duration timeout) throws InterruptedException {
+        try {
+            return awaitLive(timeout);
+        } finally {
+            unobserved.sweep(); // the last moment to report a failure nobody took
+        }
+    }
+
+    private boolean awaitLive(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        Coroutine<?> self = current();
+        int caller = self != null && self.owner == this ? 1 : 0;
+        closerWaiting = true;
         synchronized (quiescence) {
-            while (live.get() > 0) {
+            while (live.get() > caller) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -599,19 +553,7 @@ public final class Coroutines implements CloseParticipant {
     private void registerMeters(MeterRegistry r) {
         Tags facade = Tags.of("runtime", runtime.name(), "scheduler", scheduler.name().toLowerCase(),
                 "fallback", Boolean.toString(fallbackReason != null));
-        for (int i = 0; i < perLoop.length; i++) {
-            LoopCounters lc = perLoop[i];
-            Tags tags = facade.and("loop", Integer.toString(i));
-            FunctionCounter.builder("weft.coroutines.started", lc, x -> x.started.sum()).tags(tags).register(r);
-            FunctionCounter.builder("weft.coroutines.completed", lc, x -> x.completed.sum()).tags(tags).register(r);
-            FunctionCounter.builder("weft.coroutines.resumes", lc, x -> x.resumes)
-                    .tags(tags.and("where", "on-loop")).register(r);
-            FunctionCounter.builder("weft.coroutines.resumes", lc, x -> x.resumesOffLoop.sum())
-                    .tags(tags.and("where", "off-loop")).register(r);
-            FunctionCounter.builder("weft.coroutines.parks", lc, x -> x.parks + x.parksOffLoop.sum()).tags(tags).register(r);
-            FunctionCounter.builder("weft.coroutines.yields", lc, x -> x.yields.sum()).tags(tags).register(r);
-        }
-        Gauge.builder("weft.coroutines.live", live, AtomicInteger::get).tags(facade).register(r);
+        LoopCounters.registerMeters(r, facade, perLoop, live);
     }
 
     @Override

@@ -21,8 +21,10 @@ import java.util.concurrent.TimeoutException;
  *   <li>{@link #cancel(boolean)} cancels the operation underneath (a timer stops, an offload is
  *       interrupted), and this future completes cancelled right away, as {@code CompletableFuture}
  *       promises; its dependents then run on the cancelling thread.</li>
- *   <li>{@link #join()} and {@link #get()} on a loop thread while not done throw
- *       {@link IllegalBlockingCallException} instead of deadlocking the loop.</li>
+ *   <li>{@link #join()} and {@link #get()} on a loop's own thread while not done throw
+ *       {@link IllegalBlockingCallException} instead of deadlocking the loop. In a coroutine (a
+ *       virtual thread, loop-carried or not) they park it like any blocking call: its carrier,
+ *       the loop thread for a loop-affine coroutine, goes on with other work meanwhile.</li>
  * </ul>
  *
  * @param <T> the value type
@@ -94,8 +96,12 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         return super.get(timeout, unit);
     }
 
+    /**
+     * Refuses to block a loop's own platform thread. A virtual thread that a loop carries
+     * ({@code isLoopThread()} counts it) parks instead and frees its carrier: let it wait.
+     */
     private void checkNotOnLoop(String what) {
-        if (!isDone() && loop.runtime().isLoopThread()) {
+        if (!isDone() && !Thread.currentThread().isVirtual() && loop.runtime().isLoopThread()) {
             throw new IllegalBlockingCallException(what);
         }
     }
