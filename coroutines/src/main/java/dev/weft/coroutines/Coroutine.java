@@ -4,7 +4,6 @@ import dev.weft.core.Loop;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
-import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 
@@ -88,9 +87,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             failed(e);
             return;
         }
-        if (!complete(value)) {
-            ReferenceCountUtil.release(value); // cancelled while it ran: nobody will receive the value
-        }
+        complete(value); // cancelled while it ran: complete() disposes of the value nobody will receive
     }
 
     /**
@@ -164,6 +161,19 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     /** Whether the body waits on an operation now (not API: for tests that must cancel a started call). */
     boolean isSuspended() {
         return suspendedOn != null;
+    }
+
+    /**
+     * Waits for this coroutine to end and returns its value or throws its failure, with the rules of
+     * every suspending call: inside a coroutine it suspends; on any other thread it blocks; on a loop
+     * thread outside a coroutine it throws {@link dev.weft.core.IllegalBlockingCallException}. Same as
+     * {@code owner.await(this)}: it becomes this coroutine's one listener, so join once, and not
+     * together with {@code onComplete} or a combinator.
+     *
+     * @throws IllegalStateException if the coroutine already has its listener (someone else awaits it)
+     */
+    public T join() {
+        return owner.await(this);
     }
 
     /** The thread carrying this coroutine's body. */

@@ -28,9 +28,9 @@ final class CoroutineTcpHandler implements TcpHandler {
     @Override
     public void handle(TcpExchange exchange) {
         Exchange ex = (Exchange) exchange;
-        Coroutine<ByteBuf> c = co.launch(ex.loop(), ex);
-        ex.coroutine = c;
-        c.onComplete(ex);
+        // The exchange is the coroutine's listener from the start: a handler that fails at once is
+        // never taken for an unobserved failure.
+        ex.coroutine = co.launch(ex.loop(), ex, true, ex);
     }
 
     private static final class Exchange extends TcpExchange implements Callable<ByteBuf> {

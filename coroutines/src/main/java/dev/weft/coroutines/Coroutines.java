@@ -7,6 +7,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import dev.weft.core.Ops;
+import dev.weft.core.Repeat;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
@@ -224,6 +225,25 @@ public final class Coroutines implements CloseParticipant {
             throw new CancellationException("coroutine cancelled: its later suspending calls start nothing");
         }
         return c;
+    }
+
+    // ---------------------------------------------------------------- repeating timers
+
+    /**
+     * Starts a repeating timer at a fixed rate: {@code tick} runs on the loop (the caller's, or the
+     * next one) every {@code period}, the first time after one period. Not a suspending call: it
+     * returns the timer's operation, which never succeeds; {@code co.await(timer)} suspends until it
+     * ends (cancelled, the tick's exception, or {@link dev.weft.core.RuntimeClosedException} at close),
+     * and cancelling it stops the timer. The tick must not block. For a tick that suspends, write the
+     * loop yourself: {@code while (true) { co.delay(period); work(); }}. See {@link Loop#every}.
+     */
+    public Op<Void> every(Duration period, Runnable tick) {
+        return every(period, period, Repeat.FIXED_RATE, tick);
+    }
+
+    /** A repeating timer; {@code repeat} says whether ticks keep a fixed rate or a fixed gap. See {@link #every(Duration, Runnable)}. */
+    public Op<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
+        return homeLoop().every(initialDelay, period, repeat, tick, null);
     }
 
     // ---------------------------------------------------------------- suspending calls

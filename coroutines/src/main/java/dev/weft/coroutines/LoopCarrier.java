@@ -48,7 +48,7 @@ final class LoopCarrier implements Executor {
             return;
         }
         Thread t = loop.thread();
-        if (t == null || !t.isAlive()) {
+        if (t == null || loop.isTerminated() || !t.isAlive()) {
             Orphans.POOL.execute(continuation);
         } else {
             loop.execute(new OnLoopOrOrphaned(loop, continuation));

@@ -4,6 +4,7 @@ import dev.weft.conformance.Outcome;
 import dev.weft.conformance.Src;
 import dev.weft.conformance.StyleDriver;
 import dev.weft.core.Op;
+import dev.weft.core.Repeat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +51,11 @@ final class CoroutinesDriver implements StyleDriver {
             co.delay(delay);
             return null;
         });
+    }
+
+    @Override
+    public Outcome<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
+        return inCoroutine(() -> co.await(co.every(initialDelay, period, repeat, tick)));
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.weft.core.Op;
 import dev.weft.core.Ops;
 import dev.weft.core.Promise;
 import dev.weft.core.Repeat;
-import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
 import dev.weft.core.internal.Completer;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
-import java.util.function.Consumer;
 
 /**
  * Weft in {@link CompletableFuture} style. Each operation returns a {@link WeftFuture}: completed on
@@ -49,9 +47,6 @@ import java.util.function.Consumer;
  * buffer ownership and limits.
  */
 public final class Futures {
-    /** Disposers for values a cancelled future can no longer hand over (static: no allocation per call). */
-    private static final Consumer<TcpConnection> CLOSE_CONNECTION = Futures::closeQuietly;
-    private static final Consumer<TcpServer> CLOSE_SERVER = Futures::closeQuietly;
 
     private final WeftRuntime runtime;
     private final Loop fixedLoop;
@@ -211,7 +206,7 @@ public final class Futures {
      */
     public WeftFuture<TcpConnection> connect(InetSocketAddress remote, TcpOptions options) {
         Loop loop = loop();
-        WeftFuture<TcpConnection> f = new OwningFuture<>(loop, CLOSE_CONNECTION);
+        WeftFuture<TcpConnection> f = new WeftFuture<>(loop);
         f.bind(TcpConnection.connect(loop, remote, options, f));
         return f;
     }
@@ -269,7 +264,7 @@ public final class Futures {
     public WeftFuture<TcpServer> serve(TcpOptions options, FutureRequestHandler handler) {
         FutureTcpHandler adapter = new FutureTcpHandler(Checks.notNull(handler, "handler"));
         Loop loop = loop();
-        WeftFuture<TcpServer> f = new OwningFuture<>(loop, CLOSE_SERVER);
+        WeftFuture<TcpServer> f = new WeftFuture<>(loop);
         f.bind(TcpServer.bind(loop, options, adapter, f));
         return f;
     }
@@ -280,22 +275,6 @@ public final class Futures {
         WeftFuture<Void> f = new WeftFuture<>(server.loop());
         f.bind(server.close(f));
         return f;
-    }
-
-    private static void closeQuietly(TcpConnection c) {
-        try {
-            c.close(null);
-        } catch (RuntimeClosedException closedAlready) {
-            // the runtime closed its connections itself
-        }
-    }
-
-    private static void closeQuietly(TcpServer s) {
-        try {
-            s.close(null);
-        } catch (RuntimeClosedException closedAlready) {
-            // the runtime closed its servers itself
-        }
     }
 
     private static <T> List<Op<T>> bridge(Loop loop, List<? extends CompletionStage<? extends T>> stages) {

@@ -4,7 +4,7 @@ import dev.weft.core.IllegalBlockingCallException;
 import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
-import io.netty.util.ReferenceCountUtil;
+import dev.weft.core.internal.Disposal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -52,7 +52,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     public void onComplete(T value, Throwable failure) {
         if (failure == null) {
             if (!complete(value)) {
-                ReferenceCountUtil.release(value); // cancelled meanwhile: nobody will see a buffer
+                Disposal.dispose(value); // cancelled meanwhile: a buffer is released, a connection or server closed
             }
         } else {
             completeExceptionally(failure);
