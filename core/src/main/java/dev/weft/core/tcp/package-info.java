@@ -24,6 +24,11 @@
  *   <li>A reply delivered to a client belongs to the receiver, which must release it.</li>
  *   <li>A request delivered to a server handler belongs to Weft, which releases it once the
  *       handler's reply has completed; {@code retain()} it to keep it longer.</li>
+ *   <li>A server handler allocates its reply from the request's allocator, {@code request.alloc()}
+ *       (the connection's: Netty's pooled direct buffers, the cheapest to write), or replies with the
+ *       request itself, {@code request.retain()} (an echo, no copy). A client allocates requests with
+ *       {@link TcpConnection#alloc()}, or {@link TcpConnection#frameBuffer(int)}, whose reserved room
+ *       for the length prefix lets the frame leave as one buffer.</li>
  * </ul>
  *
  * <h2>Bounds and failures</h2>
