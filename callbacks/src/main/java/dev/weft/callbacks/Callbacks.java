@@ -249,8 +249,8 @@ public final class Callbacks {
     }
 
     private static <T> Op<T> bridge(Loop loop, AsyncStep<? extends T> step) {
-        Promise<T> p = loop.promise(null);
-        Completer<T> completer = Completer.of(p);
+        Completer<T> completer = Completer.child(loop);
+        Promise<T> p = completer.promise();
         Cancellable handle = step.start(completer::onComplete);
         if (handle != null) {
             p.whenCancelled(handle::cancel);

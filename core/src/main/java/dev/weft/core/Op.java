@@ -16,8 +16,8 @@ import java.util.concurrent.CompletionException;
  * <ul>
  *   <li>The first of {@link #complete}, {@link #fail} and {@link #cancel} wins; later ones return
  *       {@code false}, change nothing and are counted as late completions on the loop. A value that
- *       arrives too late is disposed of (released, or closed if it is a connection or server): a
- *       resource that nobody will receive never leaks.</li>
+ *       arrives too late is disposed of: a reference-counted one released; a connection or server
+ *       closed when the operation made it or owns it (a connect, a combinator's loser).</li>
  *   <li>The listener runs exactly once, on the loop thread, whether it was attached before or after
  *       completion and whichever thread completed the operation.</li>
  *   <li>{@link #cancel()}, {@link #isDone()} and the result accessors may be called from any thread.</li>
@@ -131,12 +131,13 @@ public abstract class Op<T> implements Cancellable {
 
     /**
      * Disposes of a value that lost the race to complete this operation: nobody will ever receive it.
-     * By default {@link Disposal#dispose}: a reference-counted value is released, a connection or
-     * server is closed. An operation that knows a more precise way (a connect closes its connection
-     * with the reason) overrides this. Runs on the completing thread; must not block.
+     * By default a reference-counted value is released (it belonged to its receiver) and anything else
+     * is left alone. An operation that made the value for its receiver, or owns it, closes it: a
+     * connect closes its connection with the reason, a combinator closes a losing connection or server.
+     * Runs on the completing thread; must not block.
      */
     protected void disposeUnreceived(T value) {
-        Disposal.dispose(value);
+        Disposal.release(value);
     }
 
     /**

@@ -143,6 +143,12 @@ public final class Ops {
 
         abstract void childDone(int index, T value, Throwable failure);
 
+        /** A combinator owns its children and their values: a losing connection or server is closed. */
+        @Override
+        protected void disposeUnreceived(R value) {
+            Disposal.dispose(value);
+        }
+
         void cancelChildren() {
             for (Op<? extends T> c : children) {
                 c.cancel();
@@ -206,6 +212,12 @@ public final class Ops {
         protected void onCancel() {
             super.onCancel();
             disposeValues();
+        }
+
+        /** The list that lost (a cancel came first) holds the collected values: disposeValues() takes those, slot by slot. */
+        @Override
+        protected void disposeUnreceived(List<T> unreceived) {
+            // nothing here: each value is disposed of exactly once, through its slot
         }
 
         /** Releases every value collected so far; each slot is disposed of by exactly one caller. */
@@ -293,6 +305,12 @@ public final class Ops {
                     stopTimer();
                 }
             });
+        }
+
+        /** The timeout owns its child's value: one that arrives too late is closed if it is a connection. */
+        @Override
+        protected void disposeUnreceived(T value) {
+            Disposal.dispose(value);
         }
 
         private void expire() {

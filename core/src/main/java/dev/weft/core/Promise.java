@@ -19,7 +19,10 @@ public class Promise<T> extends Op<T> {
         super(loop, listener);
     }
 
-    /** Completes with a value; {@code false} if it had already completed. */
+    /**
+     * Completes with a value; {@code false} if it had already completed (cancelled, failed at close):
+     * then a reference-counted value is released, since it was handed over and nobody will receive it.
+     */
     public final boolean succeed(T value) {
         return complete(value);
     }

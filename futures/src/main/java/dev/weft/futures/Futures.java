@@ -152,7 +152,7 @@ public final class Futures {
     /** Every value in input order, or the first failure (cancelling the rest). */
     public <T> WeftFuture<List<T>> all(List<? extends CompletionStage<? extends T>> stages) {
         Loop loop = loop();
-        WeftFuture<List<T>> f = new WeftFuture<>(loop);
+        WeftFuture<List<T>> f = new WeftFuture<>(loop, true);
         f.bind(Ops.all(loop, bridge(loop, stages), f));
         return f;
     }
@@ -160,7 +160,7 @@ public final class Futures {
     /** The first value (cancelling the rest), or {@link dev.weft.core.AllFailedException}. */
     public <T> WeftFuture<T> any(List<? extends CompletionStage<? extends T>> stages) {
         Loop loop = loop();
-        WeftFuture<T> f = new WeftFuture<>(loop);
+        WeftFuture<T> f = new WeftFuture<>(loop, true);
         f.bind(Ops.any(loop, bridge(loop, stages), f));
         return f;
     }
@@ -176,7 +176,7 @@ public final class Futures {
             throw new IllegalArgumentException("stages: [] (expected: at least one operation to race)");
         }
         Loop loop = loop();
-        WeftFuture<T> f = new WeftFuture<>(loop);
+        WeftFuture<T> f = new WeftFuture<>(loop, true);
         f.bind(Ops.race(loop, bridge(loop, stages), f));
         return f;
     }
@@ -186,7 +186,7 @@ public final class Futures {
         Checks.notNull(stage, "stage");
         Checks.notNegative(timeout, "timeout");
         Loop loop = loop();
-        WeftFuture<T> f = new WeftFuture<>(loop);
+        WeftFuture<T> f = new WeftFuture<>(loop, true);
         f.bind(Ops.timeout(loop, bridge(loop, stage), timeout, f));
         return f;
     }
@@ -206,7 +206,7 @@ public final class Futures {
      */
     public WeftFuture<TcpConnection> connect(InetSocketAddress remote, TcpOptions options) {
         Loop loop = loop();
-        WeftFuture<TcpConnection> f = new WeftFuture<>(loop);
+        WeftFuture<TcpConnection> f = new WeftFuture<>(loop, true);
         f.bind(TcpConnection.connect(loop, remote, options, f));
         return f;
     }
@@ -264,7 +264,7 @@ public final class Futures {
     public WeftFuture<TcpServer> serve(TcpOptions options, FutureRequestHandler handler) {
         FutureTcpHandler adapter = new FutureTcpHandler(Checks.notNull(handler, "handler"));
         Loop loop = loop();
-        WeftFuture<TcpServer> f = new WeftFuture<>(loop);
+        WeftFuture<TcpServer> f = new WeftFuture<>(loop, true);
         f.bind(TcpServer.bind(loop, options, adapter, f));
         return f;
     }
@@ -288,8 +288,9 @@ public final class Futures {
 
     /** A promise that follows a stage; cancelling the promise cancels the stage (when it can). */
     private static <T> Op<T> bridge(Loop loop, CompletionStage<? extends T> stage) {
-        Promise<T> p = loop.promise(null);
-        stage.whenComplete(Completer.of(p)); // a value the combinator gave up on is disposed of by the promise
+        Completer<T> completer = Completer.child(loop);
+        Promise<T> p = completer.promise();
+        stage.whenComplete(completer); // a value the combinator gave up on is disposed of by the promise
         if (stage instanceof Future<?> fut) {
             p.whenCancelled(() -> fut.cancel(true));
         }

@@ -34,8 +34,19 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     /** The operation behind this future; set once before the future is published. */
     private Op<?> op;
 
+    /**
+     * Whether the value was made for this future alone (a connect's connection, a bind's server, a
+     * combinator's result): then one that reaches it after a cancel is closed, not only released.
+     */
+    private final boolean ownsValue;
+
     WeftFuture(Loop loop) {
+        this(loop, false);
+    }
+
+    WeftFuture(Loop loop, boolean ownsValue) {
         this.loop = loop;
+        this.ownsValue = ownsValue;
     }
 
     void bind(Op<?> op) {
@@ -51,8 +62,12 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     @Override
     public void onComplete(T value, Throwable failure) {
         if (failure == null) {
-            if (!complete(value)) {
-                Disposal.dispose(value); // cancelled meanwhile: a buffer is released, a connection or server closed
+            if (!complete(value)) { // cancelled meanwhile: nobody will receive the value
+                if (ownsValue) {
+                    Disposal.dispose(value);
+                } else {
+                    Disposal.release(value);
+                }
             }
         } else {
             completeExceptionally(failure);

@@ -8,24 +8,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one rule for a value that nobody will receive: an operation completed after it was cancelled,
- * a combinator's loser, a reply that reached a cancelled future. Such a value is disposed of here, once:
+ * The rules for a value that nobody will receive: an operation completed after it was cancelled, a
+ * combinator's loser, a reply that reached a cancelled future. Two degrees, by who owns the value:
  * <ul>
- *   <li>a reference-counted value (a reply {@code ByteBuf}) is released;</li>
- *   <li>a {@link TcpConnection} or {@link TcpServer} (the loser of {@code race(connect(a), connect(b))},
- *       a connect that completed after its timeout) is closed;</li>
- *   <li>anything else is left to the garbage collector.</li>
+ *   <li>{@link #release}: a reference-counted value (a reply or a task's {@code ByteBuf}) belongs to
+ *       whoever receives it, so with no receiver it is released. Anything else is left alone: a
+ *       connection a user's task returned may well be in use elsewhere.</li>
+ *   <li>{@link #dispose}: also closes a {@link TcpConnection} or {@link TcpServer}. For values that
+ *       Weft itself made for this one receiver (a connect's or a bind's result) and for the children of
+ *       a combinator, which owns them: the loser of {@code race(connect(a), connect(b))}, a connect that
+ *       completed after its timeout.</li>
  * </ul>
- * {@link dev.weft.core.Op#complete} calls it for a value that lost the race to complete; facades call
- * it where their own idiom drops a value (a cancelled {@code CompletableFuture}). Never throws: a
- * failing disposal is logged. Safe from any thread. Not API.
+ * {@link dev.weft.core.Op#complete} applies one of them to a value that lost the race to complete
+ * (see {@code Op.disposeUnreceived}); facades apply them where their own idiom drops a value (a
+ * cancelled {@code CompletableFuture}). Never throws: a failing disposal is logged. Safe from any
+ * thread. Not API.
  */
 public final class Disposal {
     private static final Logger log = LoggerFactory.getLogger(Disposal.class);
 
     private Disposal() {}
 
-    /** Disposes of {@code value}, which nobody will receive (null is fine). */
+    /** Releases {@code value} if it is reference-counted (and not released already); null is fine. */
+    public static void release(Object value) {
+        if (value instanceof ReferenceCounted rc) {
+            try {
+                if (rc.refCnt() > 0) {
+                    rc.release();
+                }
+            } catch (Throwable t) {
+                log.warn("releasing {}, which nobody would receive, failed", value, t);
+            }
+        }
+    }
+
+    /** Disposes of {@code value}, which nobody will receive: released, or closed if a connection or server. */
     public static void dispose(Object value) {
         if (value == null) {
             return;
@@ -39,6 +56,10 @@ public final class Disposal {
                 c.close(null);
             } else if (value instanceof TcpServer s) {
                 s.close(null);
+            } else if (value instanceof java.util.List<?> all) { // an all()'s values
+                for (Object v : all) {
+                    dispose(v);
+                }
             }
         } catch (RuntimeClosedException closedAlready) {
             // the runtime closed its connections and servers itself
