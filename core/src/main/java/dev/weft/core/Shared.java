@@ -29,7 +29,10 @@ import java.lang.invoke.VarHandle;
  * source, and so every view still pending. {@link WeftRuntime#close()} fails pending views like any
  * pending operation.
  *
- * <p>Every method may be called from any thread. A view completes on the source's loop.
+ * <p>Every method may be called from any thread. A view completes on the source's loop, and every
+ * retain and the shared's own release happen there, one at a time: a view asked for while
+ * {@link #dispose()} runs on another thread either gets its own reference or fails with
+ * {@link IllegalStateException}, never a released buffer.
  *
  * @param <T> the value type
  */
@@ -72,7 +75,9 @@ public final class Shared<T> {
         for (;;) {
             Object s = state;
             if (s instanceof Outcome o) {
-                deliver(v, o);
+                // On the loop, like every retain and the shared's own release: never a retain of a
+                // value that a dispose() on another thread released meanwhile.
+                source.loop().execute(() -> deliverUnlessReleased(v, o));
                 return v;
             }
             if (STATE.compareAndSet(this, s, new Node(v, (Node) s))) {
@@ -93,15 +98,27 @@ public final class Shared<T> {
 
     /**
      * Gives up the shared's own reference to a reference-counted value (views already delivered keep
-     * theirs); no view can be made afterwards. Call it when the value leaves your cache. Idempotent.
+     * theirs; the release happens on the source's loop, after every view already asked for); no view can
+     * be made afterwards. Call it when the value leaves your cache. Idempotent.
      */
     public void dispose() {
         if (disposed) {
             return;
         }
         disposed = true;
-        if (state instanceof Outcome o) {
-            releaseOwn(o.value);
+        source.loop().execute(() -> {
+            if (state instanceof Outcome o) {
+                releaseOwn(o.value);
+            } // else the source's completion, on the loop too, sees `disposed` and releases
+        });
+    }
+
+    /** On the loop: a view of an outcome that is there already. */
+    private void deliverUnlessReleased(View<T> v, Outcome o) {
+        if (ownReleased) {
+            v.failWith(new IllegalStateException("the shared outcome was disposed of before this view received it"));
+        } else {
+            deliver(v, o);
         }
     }
 
@@ -112,6 +129,7 @@ public final class Shared<T> {
         }
     }
 
+    /** On the source's loop. */
     private void sourceDone(T value, Throwable failure) {
         Outcome o = new Outcome(value, failure);
         Object waiting = STATE.getAndSet(this, o);
