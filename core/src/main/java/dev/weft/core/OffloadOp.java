@@ -23,6 +23,7 @@ final class OffloadOp<T> extends Op<T> implements Runnable {
 
     @Override
     public void run() {
+        loop.runtime().offloadStarted();
         if (isDone() || !STATE.compareAndSet(this, NEW, RUNNING)) {
             return; // cancelled (or failed by close) before a worker picked it up
         }

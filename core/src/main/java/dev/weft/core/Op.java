@@ -19,7 +19,8 @@ import java.util.concurrent.CompletionException;
  *       arrives too late is disposed of: a reference-counted one released; a connection or server
  *       closed when the operation made it or owns it (a connect, a combinator's loser).</li>
  *   <li>The listener runs exactly once, on the loop thread, whether it was attached before or after
- *       completion and whichever thread completed the operation.</li>
+ *       completion and whichever thread completed the operation. (Once the loop has ended, on the
+ *       thread that caused the delivery, one at a time: see the package documentation.)</li>
  *   <li>{@link #cancel()}, {@link #isDone()} and the result accessors may be called from any thread.</li>
  * </ul>
  *

@@ -40,9 +40,11 @@ final class RunQueue {
      *   The producer's XADD precedes its flag read; the drain's flag write precedes its index read;
      *   all four are volatile, hence in one total order: either the producer reads 0 (and schedules a
      *   drain itself), or the drain sees the producer index moved. In the second case the element may
-     *   still be in flight (the producer stored the index, not yet the element): the drain then
-     *   neither spins nor goes idle: it asks to run again right after the next I/O poll (afterIo,
-     *   with a non-blocking poll), which keeps sockets served while the producer finishes its store.
+     *   still be in flight (the producer stored the index, not yet the element): the drain does not go
+     *   idle: it asks to run again right after the next I/O poll (afterIo, with a non-blocking poll).
+     *   Until the element is visible the loop thus spins through non-blocking polls, serving sockets
+     *   meanwhile; the window is a few instructions of the producer's, unless that thread is
+     *   descheduled right there.
      *   The old code went idle on the flag alone: a producer whose element store was not yet visible
      *   and who had read the flag as 1 just before the drain reset it left its task behind.
      *
@@ -122,7 +124,11 @@ final class RunQueue {
         local.offer(task);
         if (!draining && !localScheduled) {
             localScheduled = true;
-            wake.execute(drainTask);
+            try {
+                wake.execute(drainTask);
+            } catch (RejectedExecutionException stopped) {
+                // Netty's last shutdown pass refuses even its own thread: terminate() runs the task.
+            }
         }
     }
 
@@ -260,8 +266,10 @@ final class RunQueue {
      */
     void terminate() {
         draining = true; // a task run below that queues locally is picked up by the loop below
-        terminated = true;
         synchronized (afterlife) {
+            // Set under the lock: a producer that sees it waits for this sweep, so the tasks it queued
+            // before run before the ones it brings after.
+            terminated = true;
             for (;;) {
                 Runnable t = local.poll();
                 if (t == null) {
@@ -287,6 +295,11 @@ final class RunQueue {
     }
 
     private void sweepRemote() {
+        if (Thread.currentThread().isVirtual()) {
+            // The queue may hold a continuation, which a virtual thread cannot carry.
+            ForkJoinPool.commonPool().execute(this::sweepRemote);
+            return;
+        }
         synchronized (afterlife) {
             Runnable t;
             while ((t = remote.poll()) != null) {
@@ -298,11 +311,9 @@ final class RunQueue {
     private void runAfterTermination(Runnable task) {
         if (Thread.currentThread().isVirtual()) {
             // A virtual thread cannot run another's continuation; a platform thread of the JDK can.
-            ForkJoinPool.commonPool().execute(() -> {
-                synchronized (afterlife) {
-                    host.runAfterTermination(task);
-                }
-            });
+            // Through the remote queue, so that one virtual submitter's tasks keep their order.
+            remote.offer(task);
+            ForkJoinPool.commonPool().execute(this::sweepRemote);
             return;
         }
         synchronized (afterlife) {

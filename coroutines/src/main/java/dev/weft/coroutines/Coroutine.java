@@ -43,15 +43,17 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     /** The operation this coroutine waits on now; written by its own thread, read by a canceller. */
     private volatile Op<?> suspendedOn;
     /**
-     * Whether {@link #onCancel()} interrupted the thread: NOT_INTERRUPTED, then INTERRUPTING and
-     * INTERRUPTED written by the canceller (once: a coroutine is cancelled at most once), CONSUMED by
-     * the coroutine's own thread when it cleared that interrupt.
+     * Whether {@link #onCancel()} interrupted the thread: NOT_INTERRUPTED until the canceller (once: a
+     * coroutine is cancelled at most once) reaches a final state, NO_INTERRUPT (it cancelled the
+     * operation suspended on, or cancelled itself) or INTERRUPTING then INTERRUPTED; CONSUMED by the
+     * coroutine's own thread when it cleared that interrupt.
      */
     private volatile int cancelInterrupt;
     private static final int NOT_INTERRUPTED = 0;
     private static final int INTERRUPTING = 1;
     private static final int INTERRUPTED = 2;
     private static final int CONSUMED = 3;
+    private static final int NO_INTERRUPT = 4;
 
     /** Whether whoever takes the outcome was known at launch (a combinator's child): never reported unobserved. */
     private final boolean consumerKnown;
@@ -135,7 +137,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             }
         }
         SUSPENDED_ON.setRelease(this, null); // a canceller that still sees op cancels a done op: harmless
-        if (cancelInterrupt != NOT_INTERRUPTED && op.isCancelled()) {
+        if (op.isCancelled() && isCancelled()) {
             // a cancel that raced our suspending interrupted us, and its cancellation reaches the body here
             consumeCancelInterrupt();
         }
@@ -185,6 +187,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     protected void onCancel() {
         Op<?> s = suspendedOn;
         if (s != null) {
+            cancelInterrupt = NO_INTERRUPT;
             s.cancel();
             return;
         }
@@ -193,6 +196,8 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             cancelInterrupt = INTERRUPTING;
             t.interrupt();
             cancelInterrupt = INTERRUPTED;
+        } else {
+            cancelInterrupt = NO_INTERRUPT;
         }
     }
 
@@ -203,7 +208,10 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
      */
     void consumeCancelInterrupt() {
         int s;
-        while ((s = cancelInterrupt) == INTERRUPTING) {
+        // A canceller between its result CAS and its decision (or between its write of INTERRUPTING
+        // and INTERRUPTED) is a few instructions from a final state: wait for it, so that an interrupt
+        // it is about to send cannot outlive the CancellationException the body is about to see.
+        while ((s = cancelInterrupt) == INTERRUPTING || s == NOT_INTERRUPTED && isCancelled()) {
             Thread.onSpinWait();
         }
         if (s == INTERRUPTED) {

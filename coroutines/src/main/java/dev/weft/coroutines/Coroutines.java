@@ -293,6 +293,9 @@ public final class Coroutines implements CloseParticipant {
             }
             return op.getOrThrow();
         }
+        if (op instanceof Coroutine<?> awaited) {
+            awaited.outcomeTaken(); // awaited now: a failure that comes before the wait starts is taken too
+        }
         if (c != null) {
             op.onComplete(c.resumer);
             return c.suspend(op);

@@ -285,9 +285,15 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
             }
         }
         if (budget != null) {
-            charge(incomplete ? reader.bufferCapacity() : 0);
+            long held = incomplete ? reader.bufferCapacity() : 0;
+            // Small leftovers (the tail of a pipelined burst, cut by the read) are what any connection's
+            // read costs, and the common case: charging them would put one server-wide atomic on every read.
+            charge(held >= UNCHARGED_PARTIAL_BYTES ? held : 0);
         }
     }
+
+    /** Incomplete frames held in buffers below this size are not charged to the server's budget. */
+    static final long UNCHARGED_PARTIAL_BYTES = 64 * 1024;
 
     private void charge(long bytes) {
         long more = bytes - charged;

@@ -144,10 +144,12 @@ final class ServerConnection extends FramedConnection {
 
     /** Whether a handler failed because the runtime is closing (its operations fail with RuntimeClosedException). */
     private static boolean endedByRuntimeClose(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 32; depth++) { // bounded: a cause chain may be a cycle
             if (t instanceof RuntimeClosedException) {
                 return true;
             }
+            t = t.getCause();
         }
         return false;
     }

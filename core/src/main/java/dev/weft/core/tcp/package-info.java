@@ -82,7 +82,10 @@
  *       1 MiB frame and send all but one byte of it hold at most 64 MiB (a buffer for a frame that
  *       spans reads grows to the next power of two, 2 MiB here, so about 32 of them), each for at most
  *       30 s, instead of 600 MiB for as long as they like. Bytes that wait because the server itself
- *       stopped reading (backpressure) are not counted: they are at most one read per connection.</li>
+ *       stopped reading (backpressure) are not counted: they are at most one read per connection; nor
+ *       is a buffer under 64 KiB (the tail of a pipelined burst cut by a read, what any connection's
+ *       read costs: charging it would put a server-wide atomic on every read). Such small leftovers
+ *       are still bounded in time by the frame timeout.</li>
  *   <li><b>Bad bytes</b> end that connection only (see above); a slow reader of replies stops its own
  *       connection from being read (write watermarks).</li>
  * </ul>
