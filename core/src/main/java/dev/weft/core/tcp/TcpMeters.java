@@ -147,26 +147,27 @@ final class TcpMeters implements CloseParticipant {
     private void register(String side, Counters[] perLoop) {
         Tags tags = tags(side);
         meters.add(Gauge.builder("weft.tcp.connections", perLoop, c -> sum(c, x -> x.opened) - sum(c, Counters::closedTotal))
-                .description("connections open").baseUnit("connections").tags(tags).register(registry));
-        counter("weft.tcp.connections.opened", "connections opened", "connections", tags, perLoop, x -> x.opened);
+                .description("connections open").tags(tags).register(registry));
+        counter("weft.tcp.connections.opened", "connections opened", null, tags, perLoop, x -> x.opened);
         for (CloseReason r : CloseReason.ALL) {
             int i = r.ordinal();
-            counter("weft.tcp.connections.closed", "connections closed, by reason", "connections",
+            counter("weft.tcp.connections.closed", "connections closed, by reason", null,
                     tags.and("reason", r.tag), perLoop, x -> x.closed[i]);
         }
         counter("weft.tcp.bytes.received", "bytes read from the sockets", "bytes", tags, perLoop, x -> x.bytesReceived);
         counter("weft.tcp.bytes.sent", "bytes of frames written, length prefixes included", "bytes", tags, perLoop,
                 x -> x.bytesSent);
         counter("weft.tcp.requests", side.equals("client") ? "requests and sends written" : "requests received",
-                "requests", tags, perLoop, x -> x.requests);
-        counter("weft.tcp.replies", side.equals("client") ? "replies received" : "replies written", "replies", tags,
+                null, tags, perLoop, x -> x.requests);
+        counter("weft.tcp.replies", side.equals("client") ? "replies received" : "replies written", null, tags,
                 perLoop, x -> x.replies);
         counter("weft.tcp.frames.refused", "frames refused: over maxFrameSize (oversize) or at a connection's bound (busy)",
-                "frames", tags.and("reason", "oversize"), perLoop, x -> x.refusedOversize);
+                null, tags.and("reason", "oversize"), perLoop, x -> x.refusedOversize);
         counter("weft.tcp.frames.refused", "frames refused: over maxFrameSize (oversize) or at a connection's bound (busy)",
-                "frames", tags.and("reason", "busy"), perLoop, x -> x.refusedBusy);
+                null, tags.and("reason", "busy"), perLoop, x -> x.refusedBusy);
     }
 
+    /** A counter summing {@code f} over the loops; {@code unit}: a base unit, or {@code null} for a plain count. */
     private void counter(String name, String description, String unit, Tags tags, Counters[] perLoop,
             ToLongFunction<Counters> f) {
         meters.add(FunctionCounter.builder(name, perLoop, c -> sum(c, f))
