@@ -12,6 +12,7 @@ import dev.weft.core.internal.Completer;
 import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
+import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -38,7 +39,8 @@ import java.util.concurrent.Callable;
  * <p>Errors: bad arguments throw right away ({@link IllegalArgumentException},
  * {@link NullPointerException}); starting an operation on a closed runtime throws
  * {@link dev.weft.core.RuntimeClosedException}; every other failure arrives in the callback.
- * Calls are safe from any thread. This facade holds no state: it only adapts core operations.
+ * Calls are safe from any thread. This facade holds no state: it only adapts core operations (and,
+ * with a meter registry, counts them in {@code weft.style.ops{style=callbacks}}).
  *
  * <p>TCP: {@link #connect}, {@link #request}, {@link #send}, {@link #close(TcpConnection, Callback)}
  * on the client side, {@link #serve} with a {@link CallbackRequestHandler} on the server side, over
@@ -48,21 +50,36 @@ import java.util.concurrent.Callable;
 public final class Callbacks {
     private final WeftRuntime runtime;
     private final Loop fixedLoop;
+    /** {@code weft.style.ops{style=callbacks}}, shared by every instance on the runtime; {@code null} without a registry. */
+    private final Counter opsStarted;
 
-    private Callbacks(WeftRuntime runtime, Loop fixedLoop) {
+    private Callbacks(WeftRuntime runtime, Loop fixedLoop, Counter opsStarted) {
         this.runtime = runtime;
         this.fixedLoop = fixedLoop;
+        this.opsStarted = opsStarted;
     }
 
     /** Callback-style operations on {@code runtime}. */
     public static Callbacks of(WeftRuntime runtime) {
-        return new Callbacks(Checks.notNull(runtime, "runtime"), null);
+        Checks.notNull(runtime, "runtime");
+        return new Callbacks(runtime, null, runtime.meterRegistry()
+                .map(r -> Counter.builder("weft.style.ops").description("operations started through a style's facade")
+                        .tags("runtime", runtime.name(), "style", "callbacks").register(r))
+                .orElse(null));
     }
 
     /** The same operations, always started on {@code loop}. */
     public Callbacks on(Loop loop) {
         Checks.ownLoop(runtime, loop);
-        return new Callbacks(runtime, loop);
+        return new Callbacks(runtime, loop, opsStarted);
+    }
+
+    /** Counts an operation this facade started (a null check without a registry). */
+    private <C extends Cancellable> C started(C op) {
+        if (opsStarted != null) {
+            opsStarted.increment();
+        }
+        return op;
     }
 
     /** The runtime these operations run on. */
@@ -76,12 +93,12 @@ public final class Callbacks {
 
     /** Calls back with {@code null} after {@code delay}; cancelling stops the timer. */
     public Cancellable delay(Duration delay, Callback<? super Void> callback) {
-        return loop().delay(delay, Checks.notNull(callback, "callback"));
+        return started(loop().delay(delay, Checks.notNull(callback, "callback")));
     }
 
     /** Runs {@code task} on the loop after {@code delay} and calls back with its result. */
     public <T> Cancellable schedule(Duration delay, Callable<? extends T> task, Callback<? super T> callback) {
-        return loop().schedule(delay, Checks.notNull(task, "task"), Checks.notNull(callback, "callback"));
+        return started(loop().schedule(delay, Checks.notNull(task, "task"), Checks.notNull(callback, "callback")));
     }
 
     /**
@@ -96,17 +113,17 @@ public final class Callbacks {
 
     /** A repeating timer; {@code repeat} says whether ticks keep a fixed rate or a fixed gap. See {@link Loop#every}. */
     public Cancellable every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick, Callback<? super Void> ended) {
-        return loop().every(initialDelay, period, repeat, tick, Checks.notNull(ended, "ended"));
+        return started(loop().every(initialDelay, period, repeat, tick, Checks.notNull(ended, "ended")));
     }
 
     /** Runs {@code task} on the loop on a later turn and calls back with its result. */
     public <T> Cancellable submit(Callable<? extends T> task, Callback<? super T> callback) {
-        return loop().submit(task, Checks.notNull(callback, "callback"));
+        return started(loop().submit(task, Checks.notNull(callback, "callback")));
     }
 
     /** Runs {@code task} on the loop's next iteration (after it polled I/O) and calls back with its result. */
     public <T> Cancellable tick(Callable<? extends T> task, Callback<? super T> callback) {
-        return loop().tick(task, Checks.notNull(callback, "callback"));
+        return started(loop().tick(task, Checks.notNull(callback, "callback")));
     }
 
     /**
@@ -114,7 +131,7 @@ public final class Callbacks {
      * back with {@link dev.weft.core.WorkerPoolFullException}; cancelling interrupts the task.
      */
     public <T> Cancellable offload(Callable<? extends T> task, Callback<? super T> callback) {
-        return loop().offload(task, Checks.notNull(callback, "callback"));
+        return started(loop().offload(task, Checks.notNull(callback, "callback")));
     }
 
     /** Calls back when {@code op} completes (the op's one listener becomes this callback). */
@@ -127,7 +144,7 @@ public final class Callbacks {
     public <T> Cancellable all(List<? extends AsyncStep<? extends T>> steps, Callback<? super List<T>> callback) {
         Checks.notNull(callback, "callback");
         Loop loop = loop();
-        return Ops.all(loop, start(loop, steps), callback);
+        return started(Ops.all(loop, start(loop, steps), callback));
     }
 
     /**
@@ -137,7 +154,7 @@ public final class Callbacks {
     public <T> Cancellable any(List<? extends AsyncStep<? extends T>> steps, Callback<? super T> callback) {
         Checks.notNull(callback, "callback");
         Loop loop = loop();
-        return Ops.any(loop, start(loop, steps), callback);
+        return started(Ops.any(loop, start(loop, steps), callback));
     }
 
     /**
@@ -152,7 +169,7 @@ public final class Callbacks {
             throw new IllegalArgumentException("steps: [] (expected: at least one operation to race)");
         }
         Loop loop = loop();
-        return Ops.race(loop, start(loop, steps), callback);
+        return started(Ops.race(loop, start(loop, steps), callback));
     }
 
     /**
@@ -164,7 +181,7 @@ public final class Callbacks {
         Checks.notNull(step, "step");
         Checks.notNull(callback, "callback");
         Loop loop = loop();
-        return Ops.timeout(loop, bridge(loop, step), timeout, callback);
+        return started(Ops.timeout(loop, bridge(loop, step), timeout, callback));
     }
 
     // ---------------------------------------------------------------- TCP
@@ -181,7 +198,7 @@ public final class Callbacks {
      * closes the half-open socket. See {@link TcpConnection} for everything a connection does.
      */
     public Cancellable connect(InetSocketAddress remote, TcpOptions options, Callback<? super TcpConnection> callback) {
-        return TcpConnection.connect(loop(), remote, options, Checks.notNull(callback, "callback"));
+        return started(TcpConnection.connect(loop(), remote, options, Checks.notNull(callback, "callback")));
     }
 
     /**
@@ -196,7 +213,7 @@ public final class Callbacks {
             Checks.notNull(connection, "connection");
             Checks.notNull(callback, "callback");
         }
-        return connection.request(request, callback);
+        return started(connection.request(request, callback));
     }
 
     /**
@@ -209,12 +226,12 @@ public final class Callbacks {
             Checks.notNull(connection, "connection");
             Checks.notNull(callback, "callback");
         }
-        return connection.send(frame, callback);
+        return started(connection.send(frame, callback));
     }
 
     /** Closes {@code connection} (its pending requests fail) and calls back once the socket is closed. */
     public Cancellable close(TcpConnection connection, Callback<? super Void> callback) {
-        return Checks.notNull(connection, "connection").close(Checks.notNull(callback, "callback"));
+        return started(Checks.notNull(connection, "connection").close(Checks.notNull(callback, "callback")));
     }
 
     /** {@link #serve(TcpOptions, CallbackRequestHandler, Callback)} with {@link TcpOptions#defaults()} (loopback, ephemeral port). */
@@ -229,13 +246,13 @@ public final class Callbacks {
      * loops; each handler call runs on its connection's loop. See {@link CallbackRequestHandler}.
      */
     public Cancellable serve(TcpOptions options, CallbackRequestHandler handler, Callback<? super TcpServer> callback) {
-        return TcpServer.bind(loop(), options, new CallbackTcpHandler(Checks.notNull(handler, "handler")),
-                Checks.notNull(callback, "callback"));
+        return started(TcpServer.bind(loop(), options, new CallbackTcpHandler(Checks.notNull(handler, "handler")),
+                Checks.notNull(callback, "callback")));
     }
 
     /** Stops {@code server} and closes its connections; calls back once every socket is closed. */
     public Cancellable close(TcpServer server, Callback<? super Void> callback) {
-        return Checks.notNull(server, "server").close(Checks.notNull(callback, "callback"));
+        return started(Checks.notNull(server, "server").close(Checks.notNull(callback, "callback")));
     }
 
     /** Starts each step with a promise as its callback, so core can combine them (arguments checked first). */

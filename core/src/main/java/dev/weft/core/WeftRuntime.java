@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
+import io.micrometer.core.instrument.search.Search;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -30,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +69,8 @@ public final class WeftRuntime implements AutoCloseable {
     private final Set<Thread> workerThreadsStarted = ConcurrentHashMap.newKeySet();
     private final int workerThreads;
     private final int workerQueueCapacity;
+    /** Offloads refused because the pool was full (WorkerPoolFullException); any thread. */
+    private final LongAdder workerRejections = new LongAdder();
     private final Duration closeTimeout;
     private final CoroutineScheduler coroutineScheduler;
     private final MeterRegistry registry;
@@ -125,6 +130,7 @@ public final class WeftRuntime implements AutoCloseable {
         this.workers.allowCoreThreadTimeOut(true);
         if (registry != null) {
             registerMeters();
+            registerWorkerMeters();
         }
         log.debug("{} started: {} loops on {}, {} workers (queue {})", name, loops.length, transport,
                 workerThreads, workerQueueCapacity);
@@ -278,7 +284,12 @@ public final class WeftRuntime implements AutoCloseable {
             workers.execute(op);
         } catch (RejectedExecutionException e) {
             queuedOffloads.decrementAndGet();
-            op.rejected(workers.isShutdown() ? closedException() : new WorkerPoolFullException(workerThreads, workerQueueCapacity));
+            if (workers.isShutdown()) {
+                op.rejected(closedException());
+            } else {
+                workerRejections.increment();
+                op.rejected(new WorkerPoolFullException(workerThreads, workerQueueCapacity));
+            }
         }
     }
 
@@ -432,6 +443,22 @@ public final class WeftRuntime implements AutoCloseable {
             meters.add(Gauge.builder("weft.loop.pending.ops", l, Loop::pendingOperations)
                     .description("operations pending in the loop's registry").tags(tags).register(registry));
         }
+    }
+
+    /**
+     * The worker pool as Micrometer's executor meters ({@code executor.active}, {@code .queued},
+     * {@code .queue.remaining}, {@code .pool.size}, {@code .pool.core}, {@code .pool.max},
+     * {@code .completed}; tags {@code runtime} and {@code name=weft.workers}), plus the offloads it
+     * refused, which those do not count.
+     */
+    private void registerWorkerMeters() {
+        Tags tags = Tags.of("runtime", name);
+        new ExecutorServiceMetrics(workers, "weft.workers", tags).bindTo(registry);
+        // The binder does not hand back what it registered: find it by its tags, for close() to remove.
+        meters.addAll(Search.in(registry).tags(tags.and("name", "weft.workers")).meters());
+        meters.add(FunctionCounter.builder("weft.workers.rejected", workerRejections, LongAdder::sum)
+                .description("offloads refused because every worker was busy and the queue was full")
+                .baseUnit("tasks").tags(tags).register(registry));
     }
 
     private void counter(String meter, String description, Tags tags, Loop loop, ToDoubleFunction<Loop> f) {

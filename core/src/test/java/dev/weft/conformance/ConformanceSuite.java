@@ -22,6 +22,8 @@ import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.Shared;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.WorkerPoolFullException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ResourceLeakDetector;
@@ -1128,6 +1130,27 @@ public abstract class ConformanceSuite {
         }
         assertTrue(style.callsRunInCoroutine(), style.name() + ": bad input must be rejected by the call itself");
         return o.failure();
+    }
+
+    // ---------------------------------------------------------------- meters
+
+    @Test
+    void theOperationsAStyleStartsAreCountedUnderItsStyleWithARegistry() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        WeftRuntime metered = newRuntime(b -> b.meterRegistry(registry));
+        StyleDriver s = driver(metered);
+        String styleTag = s.name().split("-")[0]; // coroutines-loop_affine: coroutines
+        assertEquals(1, s.submit(() -> 1).value());
+        s.delay(Duration.ZERO).value();
+        assertEquals(2, s.schedule(Duration.ZERO, () -> 2).value());
+        assertEquals("worker", s.offload(() -> "worker").value());
+        Counter started = registry.get("weft.style.ops").tags("runtime", metered.name(), "style", styleTag).counter();
+        assertEquals(4, started.count(), s.name() + ": the operations started");
+        Promise<String> p = metered.loop(0).promise(null);
+        Outcome<String> awaited = s.await(p);
+        p.succeed("done");
+        assertEquals("done", awaited.value());
+        assertEquals(4, started.count(), s.name() + ": awaiting an operation starts none");
     }
 
     /** {@link #await(CyclicBarrier)} for a helper thread: {@code false} if the barrier broke or it was interrupted. */

@@ -15,6 +15,7 @@ import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
 import dev.weft.coroutines.internal.LoopCarriers;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.netty.buffer.ByteBuf;
@@ -70,6 +71,8 @@ public final class Coroutines implements CloseParticipant {
     /** Per loop for LOOP_AFFINE; one shared factory for DEFAULT. */
     private final ThreadFactory[] factories;
     private final LoopCounters[] perLoop;
+    /** {@code weft.style.ops{style=coroutines}}: suspending calls and timers started; {@code null} without a registry. */
+    private final Counter opsStarted;
 
     private final AtomicInteger live = new AtomicInteger();
     final UnobservedFailures unobserved = new UnobservedFailures(this);
@@ -105,6 +108,10 @@ public final class Coroutines implements CloseParticipant {
         }
         runtime.addCloseParticipant(this);
         runtime.meterRegistry().ifPresent(this::registerMeters);
+        this.opsStarted = runtime.meterRegistry()
+                .map(r -> Counter.builder("weft.style.ops").description("operations started through a style's facade")
+                        .tags("runtime", runtime.name(), "style", "coroutines").register(r))
+                .orElse(null);
     }
 
     /**
@@ -243,7 +250,7 @@ public final class Coroutines implements CloseParticipant {
 
     /** A repeating timer; {@code repeat} says whether ticks keep a fixed rate or a fixed gap. See {@link #every(Duration, Runnable)}. */
     public Op<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
-        return homeLoop().every(initialDelay, period, repeat, tick, null);
+        return started(homeLoop().every(initialDelay, period, repeat, tick, null));
     }
 
     // ---------------------------------------------------------------- suspending calls
@@ -479,9 +486,17 @@ public final class Coroutines implements CloseParticipant {
             throw refused;
         }
         if (c != null) {
-            return c.suspend(start.start(c.loop(), a, b, c.resumer));
+            return c.suspend(started(start.start(c.loop(), a, b, c.resumer)));
         }
-        return w.await(start.start(runtime.loop(), a, b, w));
+        return w.await(started(start.start(runtime.loop(), a, b, w)));
+    }
+
+    /** Counts an operation this facade started (a null check without a registry). */
+    private <T> Op<T> started(Op<T> op) {
+        if (opsStarted != null) {
+            opsStarted.increment();
+        }
+        return op;
     }
 
     private Loop homeLoop() {

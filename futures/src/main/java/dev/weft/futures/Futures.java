@@ -11,6 +11,7 @@ import dev.weft.core.internal.Completer;
 import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
+import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -50,21 +51,36 @@ public final class Futures {
 
     private final WeftRuntime runtime;
     private final Loop fixedLoop;
+    /** {@code weft.style.ops{style=futures}}, shared by every instance on the runtime; {@code null} without a registry. */
+    private final Counter opsStarted;
 
-    private Futures(WeftRuntime runtime, Loop fixedLoop) {
+    private Futures(WeftRuntime runtime, Loop fixedLoop, Counter opsStarted) {
         this.runtime = runtime;
         this.fixedLoop = fixedLoop;
+        this.opsStarted = opsStarted;
     }
 
     /** Future-style operations on {@code runtime}. */
     public static Futures of(WeftRuntime runtime) {
-        return new Futures(Checks.notNull(runtime, "runtime"), null);
+        Checks.notNull(runtime, "runtime");
+        return new Futures(runtime, null, runtime.meterRegistry()
+                .map(r -> Counter.builder("weft.style.ops").description("operations started through a style's facade")
+                        .tags("runtime", runtime.name(), "style", "futures").register(r))
+                .orElse(null));
     }
 
     /** The same operations, always started on {@code loop}. */
     public Futures on(Loop loop) {
         Checks.ownLoop(runtime, loop);
-        return new Futures(runtime, loop);
+        return new Futures(runtime, loop, opsStarted);
+    }
+
+    /** Counts an operation this facade started (a null check without a registry). */
+    private <T> WeftFuture<T> started(WeftFuture<T> f) {
+        if (opsStarted != null) {
+            opsStarted.increment();
+        }
+        return f;
     }
 
     /** The runtime these operations run on. */
@@ -82,7 +98,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<Void> f = new WeftFuture<>(loop);
         f.bind(loop.delay(delay, f));
-        return f;
+        return started(f);
     }
 
     /** Runs {@code task} on the loop after {@code delay}. */
@@ -92,7 +108,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
         f.bind(loop.schedule(delay, task, f));
-        return f;
+        return started(f);
     }
 
     /**
@@ -110,7 +126,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<Void> f = new WeftFuture<>(loop);
         f.bind(loop.every(initialDelay, period, repeat, tick, f));
-        return f;
+        return started(f);
     }
 
     /** Runs {@code task} on the loop on a later turn. */
@@ -119,7 +135,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
         f.bind(loop.submit(task, f));
-        return f;
+        return started(f);
     }
 
     /** Runs {@code task} on the loop's next iteration (after it polled I/O). */
@@ -128,7 +144,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
         f.bind(loop.tick(task, f));
-        return f;
+        return started(f);
     }
 
     /** Runs blocking {@code task} on the worker pool; completes on the loop. */
@@ -137,7 +153,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
         f.bind(loop.offload(task, f));
-        return f;
+        return started(f);
     }
 
     /** A future of a core operation (the op's one listener becomes the future). */
@@ -154,7 +170,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<List<T>> f = new WeftFuture<>(loop, true);
         f.bind(Ops.all(loop, bridge(loop, stages), f));
-        return f;
+        return started(f);
     }
 
     /** The first value (cancelling the rest), or {@link dev.weft.core.AllFailedException}. */
@@ -162,7 +178,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop, true);
         f.bind(Ops.any(loop, bridge(loop, stages), f));
-        return f;
+        return started(f);
     }
 
     /**
@@ -178,7 +194,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop, true);
         f.bind(Ops.race(loop, bridge(loop, stages), f));
-        return f;
+        return started(f);
     }
 
     /** Completes like {@code stage} within {@code timeout}, else cancels it and fails with a timeout. */
@@ -188,7 +204,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop, true);
         f.bind(Ops.timeout(loop, bridge(loop, stage), timeout, f));
-        return f;
+        return started(f);
     }
 
     // ---------------------------------------------------------------- TCP
@@ -208,7 +224,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<TcpConnection> f = new WeftFuture<>(loop, true);
         f.bind(TcpConnection.connect(loop, remote, options, f));
-        return f;
+        return started(f);
     }
 
     /**
@@ -225,7 +241,7 @@ public final class Futures {
         }
         WeftFuture<ByteBuf> f = new WeftFuture<>(connection.loop()); // releases a reply that lost to a cancel
         f.bind(connection.request(request, f));
-        return f;
+        return started(f);
     }
 
     /**
@@ -239,7 +255,7 @@ public final class Futures {
         }
         WeftFuture<Void> f = new WeftFuture<>(connection.loop());
         f.bind(connection.send(frame, f));
-        return f;
+        return started(f);
     }
 
     /** Closes {@code connection} (its pending requests fail); completes once the socket is closed. */
@@ -247,7 +263,7 @@ public final class Futures {
         Checks.notNull(connection, "connection");
         WeftFuture<Void> f = new WeftFuture<>(connection.loop());
         f.bind(connection.close(f));
-        return f;
+        return started(f);
     }
 
     /** {@link #serve(TcpOptions, FutureRequestHandler)} with {@link TcpOptions#defaults()} (loopback, ephemeral port). */
@@ -266,7 +282,7 @@ public final class Futures {
         Loop loop = loop();
         WeftFuture<TcpServer> f = new WeftFuture<>(loop, true);
         f.bind(TcpServer.bind(loop, options, adapter, f));
-        return f;
+        return started(f);
     }
 
     /** Stops {@code server} and closes its connections; completes once every socket is closed. */
@@ -274,7 +290,7 @@ public final class Futures {
         Checks.notNull(server, "server");
         WeftFuture<Void> f = new WeftFuture<>(server.loop());
         f.bind(server.close(f));
-        return f;
+        return started(f);
     }
 
     private static <T> List<Op<T>> bridge(Loop loop, List<? extends CompletionStage<? extends T>> stages) {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The client end of a connection: writes requests and matches each reply to the oldest request
@@ -19,7 +20,7 @@ final class ClientChannel extends FramedConnection {
     final TcpConnection api;
 
     ClientChannel(Loop loop, TcpOptions options, Channel channel, InetSocketAddress remote) {
-        super(loop, options, channel, remote, null);
+        super(loop, options, channel, remote, null, TcpMeters.client(loop));
         this.pending = new ArrayDeque<>(Math.min(options.maxPendingRequests(), 64));
         this.api = new TcpConnection(this);
     }
@@ -33,6 +34,10 @@ final class ClientChannel extends FramedConnection {
             return;
         }
         pending.add(op);
+        if (meters != null) {
+            meters.requests++;
+            startTimes.add(System.nanoTime());
+        }
         writeFrame(frame, op.writePromise(ctx));
     }
 
@@ -47,12 +52,21 @@ final class ClientChannel extends FramedConnection {
         }
         int size = frame.readableBytes();
         if (size > options.maxFrameSize()) {
+            if (meters != null) {
+                meters.refusedOversize++;
+            }
             return new FrameTooLargeException("outbound frame", size, options.maxFrameSize());
         }
         if (pending.size() >= options.maxPendingRequests()) {
+            if (meters != null) {
+                meters.refusedBusy++;
+            }
             return ConnectionBusyException.tooManyPending(remote, options.maxPendingRequests());
         }
         if (!channel.isWritable()) {
+            if (meters != null) {
+                meters.refusedBusy++;
+            }
             ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
             return ConnectionBusyException.writeBufferFull(remote, out == null ? 0 : out.totalPendingWriteBytes(),
                     options.writeBufferHighWaterMark());
@@ -66,15 +80,22 @@ final class ClientChannel extends FramedConnection {
         if (op == null) {
             int size = reply.readableBytes();
             reply.release();
-            closeWith("was closed", new CorruptFrameException("the peer sent a frame of " + size
+            closeWith(CloseReason.CORRUPT_FRAME, "was closed", new CorruptFrameException("the peer sent a frame of " + size
                     + " bytes while no request awaited a reply"));
             return;
+        }
+        if (meters != null) {
+            meters.replies++;
+            meters.latency.record(System.nanoTime() - startTimes.poll(), TimeUnit.NANOSECONDS);
         }
         op.replied(reply);
     }
 
     @Override
     void onClosing() {
+        if (startTimes != null) {
+            startTimes.clear();
+        }
         if (pending.isEmpty()) {
             return;
         }
@@ -86,7 +107,7 @@ final class ClientChannel extends FramedConnection {
 
     /** On the loop: close() of the user. */
     Future<Void> closeByUser() {
-        closeWith("was closed by close()", null);
+        closeWith(CloseReason.CLOSE, "was closed by close()", null);
         return channel.closeFuture();
     }
 

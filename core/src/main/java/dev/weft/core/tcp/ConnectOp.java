@@ -52,6 +52,6 @@ final class ConnectOp extends OpenOp<TcpConnection> {
 
     @Override
     void discard(TcpConnection value) {
-        connection.closeWith("was closed because its connect operation had been cancelled", null);
+        connection.closeWith(CloseReason.CLOSE, "was closed because its connect operation had been cancelled", null);
     }
 }

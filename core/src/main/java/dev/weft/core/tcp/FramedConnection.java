@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * Closing: closeWith(reason, cause) is the single way a connection ends, whoever starts it (the peer,
  * close(), a bad frame, a failed handler, runtime close). The first reason wins; onClosing() then
  * fails or drops whatever is pending, synchronously, before the socket is closed.
+ *
+ * Meters: {@link #meters} is null unless the runtime has a MeterRegistry (see TcpMeters); every
+ * count is then a plain increment on the loop, after one null check.
  * </pre>
  */
 abstract class FramedConnection extends ChannelInboundHandlerAdapter {
@@ -59,6 +62,10 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     private final PartialFrameBudget budget;
     private final long frameTimeoutNanos;
     private final Runnable frameTimerTask = this::frameTimerFired;
+    /** This side's counters on this loop, or {@code null} without a meter registry. Loop-confined writes. */
+    final TcpMeters.Counters meters;
+    /** Start times of the requests awaiting replies (made only with {@link #meters}). Loop-confined. */
+    final StartTimes startTimes;
 
     /** Set in handlerAdded, before any other event. */
     ChannelHandlerContext ctx;
@@ -85,9 +92,14 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     private long charged;
     private String closeReason;
     private Throwable closeCause;
+    /** Counted in {@link #meters} as opened (so that its close is counted too). */
+    private boolean countedOpen;
 
-    FramedConnection(Loop loop, TcpOptions options, Channel channel, InetSocketAddress remote, PartialFrameBudget budget) {
+    FramedConnection(Loop loop, TcpOptions options, Channel channel, InetSocketAddress remote, PartialFrameBudget budget,
+            TcpMeters.Counters meters) {
         this.loop = loop;
+        this.meters = meters;
+        this.startTimes = meters == null ? null : new StartTimes();
         this.options = options;
         this.channel = channel;
         this.remote = remote;
@@ -105,7 +117,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
      * frames are taken and what still arrives is dropped. By default the connection closes at once.
      */
     void badFrame(TcpException bad) {
-        closeWith("was closed", bad);
+        closeWith(CloseReason.of(bad), "was closed", bad);
     }
 
     /** A frame did not arrive within {@link TcpOptions#frameTimeout()}; the connection closes next. */
@@ -117,11 +129,23 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     /** The channel's writability changed. */
     void writabilityChanged() {}
 
+    /**
+     * Whether the socket was closed from this side without {@link #closeWith} (a server closes its
+     * connections as a group): the end of input is then not the peer's doing.
+     */
+    boolean closedLocally() {
+        return false;
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     /** On the loop, once the socket is connected: enter the loop's pending registry. */
     final void opened() {
         lifetime.start();
+        if (meters != null) {
+            meters.opened++;
+            countedOpen = true;
+        }
     }
 
     final boolean isClosing() {
@@ -147,8 +171,8 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
      * Closes the connection now; the first reason given wins. Also cuts a graceful close short
      * ({@link #closeAfterFlush}: the peer reset, the runtime closes). On the loop.
      */
-    final void closeWith(String reason, Throwable cause) {
-        startClosing(reason, cause);
+    final void closeWith(CloseReason why, String reason, Throwable cause) {
+        startClosing(why, reason, cause);
         channel.close();
     }
 
@@ -159,8 +183,8 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
      * {@link #CLOSE_GRACE_MILLIS}. Closing at once would make the kernel answer the peer's unread
      * requests with a reset, which can destroy the replies it has not read yet.
      */
-    final void closeAfterFlush(String reason, Throwable cause) {
-        if (startClosing(reason, cause)) {
+    final void closeAfterFlush(CloseReason why, String reason, Throwable cause) {
+        if (startClosing(why, reason, cause)) {
             needsFlush = false;
             pauseReading(false); // keep reading (and dropping) until the peer's end-of-stream
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
@@ -174,12 +198,15 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private boolean startClosing(String reason, Throwable cause) {
+    private boolean startClosing(CloseReason why, String reason, Throwable cause) {
         assert loop.isLoopThread();
         if (closing) {
             return false;
         }
         closing = true;
+        if (countedOpen) {
+            meters.closed[why.ordinal()]++;
+        }
         closeReason = reason;
         closeCause = cause;
         frameInProgress = false;
@@ -200,7 +227,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void runtimeClosed(Throwable closed) {
-        closeWith("was closed with the runtime", closed);
+        closeWith(CloseReason.RUNTIME_CLOSED, "was closed with the runtime", closed);
     }
 
     /**
@@ -249,6 +276,9 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
                     frame = reader.next();
                 } catch (TcpException bad) {
                     log.debug("connection to {}: {}", remote, bad.getMessage());
+                    if (meters != null && bad instanceof FrameTooLargeException) {
+                        meters.refusedOversize++;
+                    }
                     inputEnded = true;
                     reader.release();
                     badFrame(bad);
@@ -306,7 +336,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
             if (budget.refusals() == 1) {
                 log.warn("connection from {} {} (further such closes are counted and logged at DEBUG)", remote, why);
             }
-            closeWith(why, null);
+            closeWith(CloseReason.PARTIAL_FRAME_BUDGET, why, null);
             return;
         }
         if (more < 0) {
@@ -328,7 +358,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         FrameTimeoutException late = new FrameTimeoutException(reader.bufferedBytes(), options.frameTimeout());
         log.debug("connection to {}: {}", remote, late.getMessage());
         frameTimedOut();
-        closeWith("was closed", late);
+        closeWith(CloseReason.FRAME_TIMEOUT, "was closed", late);
     }
 
     /**
@@ -357,6 +387,9 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         reading = true;
+        if (meters != null && msg instanceof ByteBuf b) {
+            meters.bytesReceived += b.readableBytes();
+        }
         if (closing || inputEnded || !(msg instanceof ByteBuf)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -377,9 +410,11 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         CorruptFrameException cut = reader.truncation();
         reader.release();
         if (cut != null) {
-            closeWith("was closed", cut);
+            closeWith(CloseReason.CORRUPT_FRAME, "was closed", cut);
+        } else if (closedLocally()) {
+            closeWith(loop.runtime().isClosed() ? CloseReason.RUNTIME_CLOSED : CloseReason.CLOSE, "was closed on this side", null);
         } else {
-            closeWith("was closed by the peer", null);
+            closeWith(CloseReason.PEER, "was closed by the peer", null);
         }
         lifetime.ended();
     }
@@ -388,10 +423,10 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof IOException) {
             log.debug("connection to {}: {}", remote, cause.toString());
-            closeWith("was lost", cause);
+            closeWith(CloseReason.LOST, "was lost", cause);
         } else {
             log.warn("connection to {}: unexpected error, closing it", remote, cause);
-            closeWith("was closed after an unexpected error", cause);
+            closeWith(CloseReason.ERROR, "was closed after an unexpected error", cause);
         }
     }
 
@@ -419,6 +454,9 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     /** Writes one frame (length prefix, then {@code payload}, which the channel now owns); flushes as the overview says. */
     final void writeFrame(ByteBuf payload, ChannelPromise promise) {
         int length = payload.readableBytes();
+        if (meters != null) {
+            meters.bytesSent += FrameReader.HEADER_BYTES + length;
+        }
         if (payload instanceof HeadroomBuf framed && framed.readerIndex() == FrameReader.HEADER_BYTES) {
             // The reserved bytes of a frameBuffer (and only those: any other bytes before a reader
             // index may be shared with a slice or duplicate someone else holds): one buffer, one write.

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ final class ServerConnection extends FramedConnection {
     private int takenAtShare;
 
     ServerConnection(TcpServer server, Loop loop, Channel channel, InetSocketAddress remote) {
-        super(loop, server.options(), channel, remote, server.partialFrameBudget);
+        super(loop, server.options(), channel, remote, server.partialFrameBudget, TcpMeters.server(server.meters, loop));
         this.server = server;
         this.handler = server.handler;
         this.inFlight = new ArrayDeque<>(Math.min(options.maxPendingRequests(), 64));
@@ -62,6 +63,10 @@ final class ServerConnection extends FramedConnection {
         }
         ex.begin(this, request);
         inFlight.add(ex);
+        if (meters != null) {
+            meters.requests++;
+            startTimes.add(System.nanoTime());
+        }
         int n = inFlight.size();
         if (n >= options.maxPendingRequests()) {
             pauseReading(true);
@@ -93,6 +98,7 @@ final class ServerConnection extends FramedConnection {
         TcpExchange head;
         while ((head = inFlight.peek()) != null && head.settled) {
             inFlight.poll();
+            long started = meters == null ? 0 : startTimes.poll();
             Throwable failure = head.failure();
             ByteBuf reply = head.takeReply();
             if (failure == null && reply == null) {
@@ -100,10 +106,17 @@ final class ServerConnection extends FramedConnection {
             } else if (failure == null && reply.readableBytes() > options.maxFrameSize()) {
                 failure = new FrameTooLargeException("reply", reply.readableBytes(), options.maxFrameSize());
                 reply.release();
+                if (meters != null) {
+                    meters.refusedOversize++;
+                }
             }
             if (failure != null) {
                 handlerFailed(failure);
                 return;
+            }
+            if (meters != null) {
+                meters.replies++;
+                meters.latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             }
             writeFrame(reply, ctx.voidPromise());
         }
@@ -128,18 +141,20 @@ final class ServerConnection extends FramedConnection {
 
     private void closeIfAnswered() {
         if (inFlight.isEmpty()) {
-            closeAfterFlush("was closed", badInput);
+            closeAfterFlush(CloseReason.of(badInput), "was closed", badInput);
         }
     }
 
     private void handlerFailed(Throwable failure) {
+        CloseReason why = CloseReason.HANDLER_FAILED;
         if (endedByRuntimeClose(failure)) {
             server.handlerEndedByRuntimeClose(); // expected at shutdown: counted, logged once at DEBUG
+            why = CloseReason.RUNTIME_CLOSED;
         } else {
             log.warn("request handler of server {} failed for a request from {}; closing that connection after the"
                     + " replies before it (the wire format has no error frame)", server.localAddress(), remote, failure);
         }
-        closeAfterFlush("was closed because a request handler failed", failure);
+        closeAfterFlush(why, "was closed because a request handler failed", failure);
     }
 
     /** Whether a handler failed because the runtime is closing (its operations fail with RuntimeClosedException). */
@@ -182,6 +197,11 @@ final class ServerConnection extends FramedConnection {
     }
 
     @Override
+    boolean closedLocally() {
+        return server.isClosing();
+    }
+
+    @Override
     void writabilityChanged() {
         if (!isClosing() && badInput == null) {
             updateReading();
@@ -190,6 +210,9 @@ final class ServerConnection extends FramedConnection {
 
     @Override
     void onClosing() {
+        if (startTimes != null) {
+            startTimes.clear();
+        }
         // Exchanges still being handled are cancelled (nobody will read their replies) and release
         // their buffers when they complete (exchangeDone), whether the cancel completes them or not.
         for (TcpExchange ex; (ex = inFlight.poll()) != null; ) {

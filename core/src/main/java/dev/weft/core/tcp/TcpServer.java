@@ -64,6 +64,8 @@ public final class TcpServer {
     final PartialFrameBudget partialFrameBudget;
     /** Connections closed because a frame took longer than TcpOptions.frameTimeout; any loop. */
     final AtomicLong frameTimeouts = new AtomicLong();
+    /** The runtime's TCP meters, or {@code null} without a registry. */
+    final TcpMeters meters;
     /** Handlers that failed with RuntimeClosedException since the last close summary; any loop. */
     private final AtomicInteger endedByRuntimeClose = new AtomicInteger();
 
@@ -75,6 +77,7 @@ public final class TcpServer {
         this.connections = new DefaultChannelGroup("weft-tcp-server", loop.eventLoop(), true);
         this.lifetime = new Lifetime(loop, closed -> closeNow());
         this.partialFrameBudget = new PartialFrameBudget(options.maxPartialFrameBytes());
+        this.meters = TcpMeters.of(loop.runtime());
         channel.config().setOption(ChannelOption.SO_REUSEADDR, true);
         channel.pipeline().addLast(new Acceptor(this));
     }
@@ -154,6 +157,11 @@ public final class TcpServer {
         if (closing) {
             child.close();
         }
+    }
+
+    /** Whether close() (or the runtime's) has begun. Any thread. */
+    boolean isClosing() {
+        return closing;
     }
 
     /** The address it listens on (with the port it got when bound to port 0). */
