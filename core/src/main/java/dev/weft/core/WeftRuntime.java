@@ -137,7 +137,7 @@ public final class WeftRuntime implements AutoCloseable {
         }
         this.blockedLoopThreshold = b.blockedLoopThreshold;
         this.probes = registry != null ? new LoopProbe[loops.length] : null;
-        this.pinning = b.reportPinning ? new PinningMonitor(name, loops, b.pinningThreshold) : null;
+        this.pinning = b.reportPinning ? startPinning(b.pinningThreshold) : null;
         this.detector = blockedLoopThreshold.isZero() ? null
                 : new BlockedLoopDetector(name, loops, blockedLoopThreshold, b.blockedLoopHandler);
         if (registry != null) {
@@ -494,6 +494,17 @@ public final class WeftRuntime implements AutoCloseable {
         }
         for (LoopProbe p : probes) {
             p.start();
+        }
+    }
+
+    /** The JFR stream, or {@code null} (with a WARN) in a JVM that cannot stream JFR events. */
+    private PinningMonitor startPinning(Duration threshold) {
+        try {
+            return new PinningMonitor(name, loops, threshold);
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("{}: reportPinning(true), but this JVM cannot stream JFR events ({}); pinning is not reported",
+                    name, e.toString());
+            return null;
         }
     }
 
