@@ -49,11 +49,22 @@ public final class Loop implements Executor {
 
     /** Loop-confined counters, read racily by meters. */
     final LoopMetrics metrics = new LoopMetrics();
+    /** Whether the loop clocks its I/O waits (for the utilisation gauge; only with a meter registry). */
+    private final boolean clocked;
+    /**
+     * The virtual thread this loop carries now, as its coroutine facade says (see
+     * {@link Carriers#carrying}): written by code running on the loop's thread (opaque stores), read
+     * racily by the blocked-loop detector, which checks it against the JDK's own answer before
+     * trusting it. A hint for diagnostics, never used to decide anything.
+     */
+    @SuppressWarnings("unused") // through CARRYING
+    private Thread carrying;
 
-    Loop(WeftRuntime runtime, int index, EventLoop eventLoop) {
+    Loop(WeftRuntime runtime, int index, EventLoop eventLoop, boolean clocked) {
         this.runtime = runtime;
         this.index = index;
         this.eventLoop = eventLoop;
+        this.clocked = clocked;
         this.queue = new RunQueue(eventLoop, new RunQueue.Host() {
             @Override
             public void taskFailed(Runnable task, Throwable failure) {
@@ -149,6 +160,24 @@ public final class Loop implements Executor {
         return queue.hasWorkAfterIo();
     }
 
+    /** Called by {@link LoopIoHandler} on the loop thread right before Netty's I/O poll: idle from here. */
+    void ioWaitBegins() {
+        queue.enterIoWait();
+        if (clocked) {
+            metrics.idleSince = System.nanoTime();
+        }
+    }
+
+    /**
+     * Called by {@link LoopIoHandler} on the loop thread when the poll has returned (before Netty
+     * handles what it found) and again when the I/O handler returns: busy from here. Idempotent.
+     */
+    void ioWaitEnds() {
+        if (queue.leaveIoWait() && clocked) {
+            metrics.idleNanos += System.nanoTime() - metrics.idleSince;
+        }
+    }
+
     /** Called by {@link LoopIoHandler} on the loop thread right after each I/O poll. */
     void afterIo() {
         queue.afterIo();
@@ -202,12 +231,30 @@ public final class Loop implements Executor {
     }
 
     /**
-     * A counter that grows every time this loop starts a pass over its run queue. A watchdog that
-     * reads the same value twice, a threshold apart, while {@link #hasQueuedWork()} is true, has found
-     * a blocked loop. Safe from any thread (an opaque read, never torn).
+     * A counter that grows every time this loop starts a pass over its run queue, enters its I/O poll
+     * or comes out of it: odd while the loop waits in the poll (idle), even while it runs anything.
+     * The same even value read twice, a threshold apart, means the loop has been stuck in one task,
+     * one I/O handler or one coroutine for that long: what the blocked-loop detector
+     * ({@link WeftRuntime.Builder#blockedLoopThreshold}) reads. Safe from any thread (an opaque read,
+     * never torn).
      */
     public long progress() {
         return queue.progress();
+    }
+
+    /** Whether {@code progress} (a value of {@link #progress()}) says the loop was waiting in its I/O poll. */
+    static boolean idle(long progress) {
+        return (progress & 1) != 0;
+    }
+
+    /** The virtual thread the facade says this loop carries now, or {@code null} (racy; see the field). */
+    Thread carryingHint() {
+        return (Thread) CARRYING.getOpaque(this);
+    }
+
+    /** Loop-confined: see the field and {@link Carriers#carrying}. */
+    private void carrying(Thread virtualThread) {
+        CARRYING.setOpaque(this, virtualThread);
     }
 
     /** Whether cross-thread work is waiting for this loop (racy; for watchdogs and diagnostics). */
@@ -348,6 +395,18 @@ public final class Loop implements Executor {
         Promise<T> p = new Promise<>(this, listener);
         p.track();
         return p;
+    }
+
+    // VarHandle mechanics
+    private static final java.lang.invoke.VarHandle CARRYING;
+
+    static {
+        try {
+            CARRYING = java.lang.invoke.MethodHandles.lookup().findVarHandle(Loop.class, "carrying", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        Carriers.install((loop, vt) -> loop.carrying(vt));
     }
 
     @Override

@@ -9,7 +9,9 @@ import io.netty.channel.IoRegistration;
  * Netty's I/O handler for one loop (epoll or NIO), wrapped so that Weft knows where a loop iteration
  * ends: right after each I/O poll, {@link Loop#afterIo()} runs what was deferred to "the next
  * iteration" (ticks, and a drain cut short by its time budget). While such work waits, the poll must
- * not block, so {@link IoHandlerContext#canBlock()} is narrowed accordingly. Loop-confined.
+ * not block, so {@link IoHandlerContext#canBlock()} is narrowed accordingly. It also tells the loop
+ * when it enters and leaves the poll's wait ({@link Loop#progress()}: idle or busy), the signal of the
+ * blocked-loop detector and, on a clocked loop, of the utilisation gauge. Loop-confined.
  */
 final class LoopIoHandler implements IoHandler {
     private final IoHandler delegate;
@@ -39,6 +41,9 @@ final class LoopIoHandler implements IoHandler {
 
         @Override
         public boolean shouldReportActiveIoTime() {
+            // Netty asks this as soon as its poll returns, before it handles what it found: the loop
+            // is busy from here (a blocking channel handler must count as a blocked loop).
+            loop.ioWaitEnds();
             return outer.shouldReportActiveIoTime();
         }
     };
@@ -59,7 +64,13 @@ final class LoopIoHandler implements IoHandler {
             return delegate.run(ctx);
         }
         outer = ctx;
-        int handled = delegate.run(context);
+        l.ioWaitBegins();
+        int handled;
+        try {
+            handled = delegate.run(context);
+        } finally {
+            l.ioWaitEnds(); // when Netty did not ask (nothing ready), or threw
+        }
         l.afterIo();
         return handled;
     }

@@ -20,6 +20,10 @@ final class LoopMetrics {
     long listenerFailures;
     /** I/O polls (loop iterations), counted by LoopIoHandler's hook. */
     long iterations;
+    /** Time spent waiting in the I/O poll, in ns; kept only when the loop is clocked (a registry). */
+    long idleNanos;
+    /** When the current I/O wait began (System.nanoTime); clocked loops only. */
+    long idleSince;
     /** Completions that lost to an earlier one (ignored, never delivered twice). Any thread. */
     final LongAdder lateCompletions = new LongAdder();
     /** Release hooks (onCancel/onAbort) that threw, on whatever thread cancelled. */

@@ -104,7 +104,13 @@ final class RunQueue {
     /** Serialises everything that runs after termination. */
     private final Object afterlife = new Object();
 
-    /** Bumped by every drain pass; written on the loop only, read opaquely by watchdogs. */
+    /**
+     * The loop's heartbeat: grows by 2 with every drain pass and by 1 when the loop enters or leaves
+     * its I/O wait, so that it is odd exactly while the loop waits in the poll (idle) and even while
+     * it runs anything (busy). Written on the loop only (opaque stores: a plain store on x86), read
+     * opaquely by the blocked-loop detector: the same even value seen a threshold apart means the
+     * loop has not come back to its queue or its poll since.
+     */
     private long heartbeat;
 
     /**
@@ -169,7 +175,7 @@ final class RunQueue {
         long deadline = 0;
         int ran = 0;
         m.drains++;
-        HEARTBEAT.setOpaque(this, heartbeat + 1);
+        HEARTBEAT.setOpaque(this, heartbeat + 2); // even stays even: a drain never runs in the I/O wait
         try {
             for (;;) {
                 if (remoteScheduled != 0) {
@@ -319,6 +325,27 @@ final class RunQueue {
         synchronized (afterlife) {
             host.runAfterTermination(task);
         }
+    }
+
+    /** On the loop thread, right before the I/O poll: the loop is idle from now on (heartbeat odd). */
+    void enterIoWait() {
+        long h = heartbeat;
+        if ((h & 1) == 0) {
+            HEARTBEAT.setOpaque(this, h + 1);
+        }
+    }
+
+    /**
+     * On the loop thread, as soon as the poll returns (before Netty processes what it found), and
+     * again after the I/O handler returns: the loop is busy from now on. Returns whether it was idle.
+     */
+    boolean leaveIoWait() {
+        long h = heartbeat;
+        if ((h & 1) != 0) {
+            HEARTBEAT.setOpaque(this, h + 1);
+            return true;
+        }
+        return false;
     }
 
     /** See {@link Loop#progress()}. */

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import io.micrometer.core.instrument.search.Search;
 import io.netty.channel.EventLoop;
@@ -58,6 +59,11 @@ public final class WeftRuntime implements AutoCloseable {
 
     /** Tunable: the default transport of new builders (AUTO, NIO or EPOLL). */
     public static final String TRANSPORT_PROPERTY = "weft.transport";
+    /**
+     * Tunable: the default blocked-loop threshold of new builders, in milliseconds ({@code 100}) or as
+     * an ISO-8601 duration ({@code PT0.25S}); {@code 0} turns the detector off (for a debugger).
+     */
+    public static final String BLOCKED_LOOP_THRESHOLD_PROPERTY = "weft.blockedLoop.threshold";
 
     private final String name;
     private final Transport transport;
@@ -79,6 +85,11 @@ public final class WeftRuntime implements AutoCloseable {
     private final AtomicInteger nextLoop = new AtomicInteger();
     /** Offloads handed to the pool and not yet picked up by a worker (see queuedOffloads()). */
     private final AtomicInteger queuedOffloads = new AtomicInteger();
+    /** Diagnostics: each null when off. */
+    private final LoopProbe[] probes;
+    private final BlockedLoopDetector detector;
+    private final PinningMonitor pinning;
+    private final Duration blockedLoopThreshold;
 
     private volatile boolean closed;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -106,7 +117,7 @@ public final class WeftRuntime implements AutoCloseable {
         this.loops = new Loop[b.loops];
         Iterator<io.netty.util.concurrent.EventExecutor> it = group.iterator();
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = new Loop(this, i, (EventLoop) it.next());
+            loops[i] = new Loop(this, i, (EventLoop) it.next(), registry != null); // clocked for utilisation
             synchronized (handlers) {
                 handlers.get(i).loop = loops[i]; // children are created in iteration order
             }
@@ -131,6 +142,17 @@ public final class WeftRuntime implements AutoCloseable {
         if (registry != null) {
             registerMeters();
             registerWorkerMeters();
+        }
+        this.blockedLoopThreshold = b.blockedLoopThreshold;
+        this.probes = registry != null ? new LoopProbe[loops.length] : null;
+        this.pinning = b.reportPinning ? startPinning(b.pinningThreshold) : null;
+        this.detector = blockedLoopThreshold.isZero() ? null
+                : new BlockedLoopDetector(name, loops, blockedLoopThreshold, b.blockedLoopHandler);
+        if (registry != null) {
+            registerDiagnosticMeters(b.lagProbeInterval);
+        }
+        if (detector != null) {
+            detector.start();
         }
         log.debug("{} started: {} loops on {}, {} workers (queue {})", name, loops.length, transport,
                 workerThreads, workerQueueCapacity);
@@ -227,6 +249,11 @@ public final class WeftRuntime implements AutoCloseable {
      */
     public CoroutineScheduler coroutineScheduler() {
         return coroutineScheduler;
+    }
+
+    /** The blocked-loop detector's threshold; {@link Duration#ZERO} when the detector is off. */
+    public Duration blockedLoopThreshold() {
+        return blockedLoopThreshold;
     }
 
     /** The registry given to the builder, if any. */
@@ -373,11 +400,15 @@ public final class WeftRuntime implements AutoCloseable {
             } else {
                 log.warn("{}: worker threads still running blocking tasks after close (they ignore interrupts)", name);
             }
-            for (Meter m : meters) {
-                registry.remove(m);
-            }
         } finally {
-            closedLatch.countDown();
+            try {
+                stopDiagnostics(interrupts);
+                for (Meter m : meters) {
+                    registry.remove(m);
+                }
+            } finally {
+                closedLatch.countDown();
+            }
         }
         return interrupts.seen;
     }
@@ -461,6 +492,77 @@ public final class WeftRuntime implements AutoCloseable {
                 .baseUnit("tasks").tags(tags).register(registry));
     }
 
+    /**
+     * The diagnostics' meters (their own method: registerMeters has the counters): loop lag and
+     * utilisation (with a probe per loop), blocked-loop episodes, pinned virtual threads.
+     */
+    private void registerDiagnosticMeters(Duration lagInterval) {
+        for (Loop l : loops) {
+            Tags tags = Tags.of("runtime", name, "loop", Integer.toString(l.index()));
+            Timer lag = Timer.builder("weft.loop.lag")
+                    .description("how late a probe task scheduled on the loop every " + lagInterval.toMillis()
+                            + " ms runs: the delay a task due now sees")
+                    .tags(tags).publishPercentiles(0.5, 0.9, 0.99, 0.999).publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                    .register(registry);
+            meters.add(lag);
+            LoopProbe p = new LoopProbe(l, lagInterval.toNanos(), lag);
+            probes[l.index()] = p;
+            meters.add(Gauge.builder("weft.loop.utilization", p, LoopProbe::utilization)
+                    .description("share of the last probe interval the loop spent outside its I/O wait (0..1)")
+                    .tags(tags).register(registry));
+            if (detector != null) {
+                BlockedLoopDetector d = detector;
+                int i = l.index();
+                meters.add(FunctionCounter.builder("weft.loop.blocked", d, x -> x.episodes(i))
+                        .description("episodes of the loop blocked beyond the threshold (blocked-loop detector)")
+                        .tags(tags).register(registry));
+            }
+            if (pinning != null) {
+                PinningMonitor pm = pinning;
+                int i = l.index();
+                meters.add(FunctionCounter.builder("weft.coroutines.pinned", pm, x -> x.pinned(i))
+                        .description("virtual threads carried by the loop that blocked while pinned (JFR)")
+                        .tags(tags).register(registry));
+            }
+        }
+        if (pinning != null) {
+            meters.add(FunctionCounter.builder("weft.coroutines.pinned", pinning, PinningMonitor::unattributed)
+                    .description("pinned virtual threads no loop of this runtime carried (JFR, JVM-wide)")
+                    .tags(Tags.of("runtime", name, "loop", "none")).register(registry));
+        }
+        for (LoopProbe p : probes) {
+            p.start();
+        }
+    }
+
+    /** The JFR stream, or {@code null} (with a WARN) in a JVM that cannot stream JFR events. */
+    private PinningMonitor startPinning(Duration threshold) {
+        try {
+            return new PinningMonitor(name, loops, threshold);
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("{}: reportPinning(true), but this JVM cannot stream JFR events ({}); pinning is not reported",
+                    name, e.toString());
+            return null;
+        }
+    }
+
+    /** Stops the watchdog, the probes and the pinning stream; joins the watchdog. */
+    private void stopDiagnostics(Interrupts interrupts) {
+        if (detector != null) {
+            detector.stop();
+            interrupts.join(detector.thread(), TimeUnit.SECONDS.toNanos(10));
+        }
+        if (probes != null) {
+            for (LoopProbe p : probes) {
+                p.stop();
+            }
+        }
+        if (pinning != null) {
+            pinning.close();
+        }
+    }
+
     private void counter(String meter, String description, Tags tags, Loop loop, ToDoubleFunction<Loop> f) {
         meters.add(FunctionCounter.builder(meter, loop, f).description(description).tags(tags).register(registry));
     }
@@ -480,8 +582,32 @@ public final class WeftRuntime implements AutoCloseable {
         private Duration closeTimeout = Duration.ofSeconds(5);
         private CoroutineScheduler coroutineScheduler = CoroutineScheduler.LOOP_AFFINE;
         private String name;
+        private Duration blockedLoopThreshold = thresholdProperty();
+        private BlockedLoopHandler blockedLoopHandler;
+        private Duration lagProbeInterval = Duration.ofMillis(100);
+        private boolean reportPinning;
+        private Duration pinningThreshold = Duration.ofMillis(20);
 
         private Builder() {}
+
+        private static Duration thresholdProperty() {
+            String v = System.getProperty(BLOCKED_LOOP_THRESHOLD_PROPERTY);
+            if (v == null || v.isBlank()) {
+                return Duration.ofMillis(100);
+            }
+            Duration d;
+            try {
+                d = v.strip().chars().allMatch(Character::isDigit) ? Duration.ofMillis(Long.parseLong(v.strip()))
+                        : Duration.parse(v.strip());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(BLOCKED_LOOP_THRESHOLD_PROPERTY + ": " + v
+                        + " (expected: milliseconds such as 100, or an ISO-8601 duration such as PT0.1S; 0 turns it off)", e);
+            }
+            if (d.isNegative()) {
+                throw new IllegalArgumentException(BLOCKED_LOOP_THRESHOLD_PROPERTY + ": " + v + " (expected: >= 0)");
+            }
+            return d;
+        }
 
         /** Number of event loops (default: available processors). */
         public Builder loops(int loops) {
@@ -526,6 +652,61 @@ public final class WeftRuntime implements AutoCloseable {
          */
         public Builder coroutineScheduler(CoroutineScheduler scheduler) {
             this.coroutineScheduler = Checks.notNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * The blocked-loop detector's threshold (default 100 ms, or {@value #BLOCKED_LOOP_THRESHOLD_PROPERTY}):
+         * a loop that has not come back to its run queue or its I/O poll for this long (a task or a
+         * channel handler that blocks or spins, a {@code join()} on the loop, a loop-carried coroutine
+         * that does either) is reported once per episode by a watchdog thread, {@code <runtime>-watchdog}:
+         * an SLF4J WARN with the loop thread's stack and, when the loop carries a coroutine, the
+         * coroutine's own stack; the {@code weft.loop.blocked} counter; the
+         * {@link #blockedLoopHandler handler}; then an INFO line when the loop is back, with how long it
+         * was blocked. {@link Duration#ZERO} turns the detector off (for a debugger that stops a loop
+         * at a breakpoint). Costs the loops no time reading: two plain stores per loop iteration.
+         */
+        public Builder blockedLoopThreshold(Duration threshold) {
+            this.blockedLoopThreshold = Checks.notNegative(threshold, "blockedLoopThreshold");
+            return this;
+        }
+
+        /** Turns the blocked-loop detector off: same as {@code blockedLoopThreshold(Duration.ZERO)}. */
+        public Builder disableBlockedLoopDetector() {
+            this.blockedLoopThreshold = Duration.ZERO;
+            return this;
+        }
+
+        /** Also tells {@code handler} of every blocked-loop episode and its end (default: log lines only). */
+        public Builder blockedLoopHandler(BlockedLoopHandler handler) {
+            this.blockedLoopHandler = Checks.notNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * How often each loop's lag probe runs (default 100 ms): the probe feeds {@code weft.loop.lag}
+         * and {@code weft.loop.utilization}, and runs only when a {@link #meterRegistry} is given.
+         */
+        public Builder loopLagProbeInterval(Duration interval) {
+            this.lagProbeInterval = Checks.positive(interval, "loopLagProbeInterval");
+            return this;
+        }
+
+        /**
+         * Reports virtual threads that block while pinned to their carrier (default off): a JFR stream
+         * on {@code jdk.VirtualThreadPinned}, counted as {@code weft.coroutines.pinned} (per loop when a
+         * loop carried it) and logged (WARN with the stack, at most one line per second). On JDK 24+ a
+         * virtual thread pins only with a native frame or a class initialiser on its stack; on JDK 21-23
+         * also while it holds a monitor. A pinned loop-carried coroutine blocks its loop.
+         */
+        public Builder reportPinning(boolean report) {
+            this.reportPinning = report;
+            return this;
+        }
+
+        /** The shortest pinned block that {@link #reportPinning} reports (default 20 ms). */
+        public Builder pinningThreshold(Duration threshold) {
+            this.pinningThreshold = Checks.positive(threshold, "pinningThreshold");
             return this;
         }
 

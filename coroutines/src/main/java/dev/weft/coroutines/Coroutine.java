@@ -129,11 +129,19 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             op.cancel();
         }
         int parks = 0;
-        while (!op.isDone()) {
-            LockSupport.park(this);
-            parks++;
-            if (Thread.interrupted()) {
-                op.cancel();
+        if (!op.isDone()) {
+            if (carried) {
+                Carriers.carrying(loop(), null); // the loop no longer runs us (for the blocked-loop detector)
+            }
+            do {
+                LockSupport.park(this);
+                parks++;
+                if (Thread.interrupted()) {
+                    op.cancel();
+                }
+            } while (!op.isDone());
+            if (carried) {
+                Carriers.carrying(loop(), thread); // resumed: the loop runs us again
             }
         }
         SUSPENDED_ON.setRelease(this, null); // a canceller that still sees op cancels a done op: harmless
@@ -158,6 +166,11 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         }
         Loop l = loop();
         return !l.runtime().isClosed() || LoopCarrier.carriedNowBy(l) ? l : null;
+    }
+
+    /** Whether the loop's thread carries this coroutine (the loop-affine scheduler). */
+    boolean carried() {
+        return carried;
     }
 
     /** Whether the body waits on an operation now (not API: for tests that must cancel a started call). */

@@ -202,9 +202,16 @@ public final class Coroutines implements CloseParticipant {
 
     private void run(Coroutine<?> c) {
         Carriers.bind(c);
+        boolean carried = c.carried();
+        if (carried) {
+            Carriers.carrying(c.loop(), Thread.currentThread()); // for the blocked-loop detector
+        }
         try {
             c.runBody();
         } finally {
+            if (carried) {
+                Carriers.carrying(c.loop(), null);
+            }
             perLoop[c.loop().index()].completed.increment();
             int left = live.decrementAndGet();
             if (left == 0 || (left == 1 && closerWaiting)) { // 1: the last one may be the closer itself
@@ -358,10 +365,18 @@ public final class Coroutines implements CloseParticipant {
      */
     public void yieldNow() {
         Coroutine<?> c = current();
-        if (c != null) {
-            perLoop[c.loop().index()].yields.increment();
+        if (c == null) {
+            Thread.yield();
+            return;
         }
-        Thread.yield();
+        perLoop[c.loop().index()].yields.increment();
+        if (c.carried()) {
+            Carriers.carrying(c.loop(), null); // the loop runs others meanwhile
+            Thread.yield();
+            Carriers.carrying(c.loop(), c.thread);
+        } else {
+            Thread.yield();
+        }
     }
 
     // ---------------------------------------------------------------- TCP
