@@ -277,7 +277,8 @@ public final class WeftRuntime implements AutoCloseable {
 
     /**
      * Offloaded tasks waiting in the worker queue (not yet running). A counter kept beside the queue,
-     * so that asking costs no lock (a server asks it on its read path); exact when nothing is in motion.
+     * so that asking costs no lock (a server asks it on its read path); exact when nothing is in motion,
+     * and a task it counts is in the queue or already picked up.
      */
     public int queuedOffloads() {
         return Math.max(0, queuedOffloads.get());
@@ -306,11 +307,12 @@ public final class WeftRuntime implements AutoCloseable {
     }
 
     void offload(OffloadOp<?> op) {
-        queuedOffloads.incrementAndGet();
         try {
             workers.execute(op);
+            // Counted once it is in the queue (a reader that sees it can rely on that); a worker that
+            // picks it up first makes the count dip below zero for a moment: queuedOffloads() clamps.
+            queuedOffloads.incrementAndGet();
         } catch (RejectedExecutionException e) {
-            queuedOffloads.decrementAndGet();
             if (workers.isShutdown()) {
                 op.rejected(closedException());
             } else {
