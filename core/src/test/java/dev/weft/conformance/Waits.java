@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.weft.core.Loop;
+import dev.weft.core.Op;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.WeftRuntime;
 import java.util.ArrayList;
@@ -125,5 +126,21 @@ public final class Waits {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * The outcome of {@code op}, waited for (bounded, {@link #WAIT} seconds): its value, or its failure
+     * thrown (wrapped in {@link java.util.concurrent.ExecutionException}). Becomes the op's one listener.
+     */
+    public static <T> T await(Op<T> op) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        op.onComplete((v, e) -> {
+            if (e != null) {
+                f.completeExceptionally(e);
+            } else {
+                f.complete(v);
+            }
+        });
+        return f.get(WAIT, TimeUnit.SECONDS);
     }
 }

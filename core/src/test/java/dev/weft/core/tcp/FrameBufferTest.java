@@ -1,5 +1,6 @@
 package dev.weft.core.tcp;
 
+import static dev.weft.conformance.Waits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -10,24 +11,11 @@ import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Frames written from a buffer with room in front arrive the same as any other, in order. */
 class FrameBufferTest {
 
-    private static <T> T await(Op<T> op) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        op.onComplete((v, e) -> {
-            if (e != null) {
-                f.completeExceptionally(e);
-            } else {
-                f.complete(v);
-            }
-        });
-        return f.get(20, TimeUnit.SECONDS);
-    }
 
     @Test
     void framesWithHeadroomAndWithoutArriveIntactAndInOrder() throws Exception {

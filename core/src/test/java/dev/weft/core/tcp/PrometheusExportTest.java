@@ -1,5 +1,6 @@
 package dev.weft.core.tcp;
 
+import static dev.weft.conformance.Waits.await;
 import static dev.weft.conformance.Waits.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -92,17 +92,6 @@ class PrometheusExportTest {
         return sum;
     }
 
-    static <T> T await(Op<T> op) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        op.onComplete((v, e) -> {
-            if (e != null) {
-                f.completeExceptionally(e);
-            } else {
-                f.complete(v);
-            }
-        });
-        return f.get(20, TimeUnit.SECONDS);
-    }
 
     @Test
     void aScrapeShowsTheTcpLoopAndWorkerMetersWithTheirLabelsAndValues() throws Exception {

@@ -1,5 +1,6 @@
 package dev.weft.core.tcp;
 
+import static dev.weft.conformance.Waits.await;
 import static dev.weft.conformance.Waits.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -12,7 +13,6 @@ import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,17 +43,6 @@ class ServerExchangeTest {
         LeakCheck.assertNoLeaks();
     }
 
-    static <T> T await(Op<T> op) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        op.onComplete((v, e) -> {
-            if (e != null) {
-                f.completeExceptionally(e);
-            } else {
-                f.complete(v);
-            }
-        });
-        return f.get(20, TimeUnit.SECONDS);
-    }
 
     @Test
     void aReplyGivenTogetherWithAFailureIsReleasedAndTheConnectionClosed() throws Exception {

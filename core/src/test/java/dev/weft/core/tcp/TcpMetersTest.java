@@ -1,5 +1,6 @@
 package dev.weft.core.tcp;
 
+import static dev.weft.conformance.Waits.await;
 import static dev.weft.conformance.Waits.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -20,7 +21,6 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -55,17 +55,6 @@ class TcpMetersTest {
         LeakCheck.assertNoLeaks();
     }
 
-    static <T> T await(Op<T> op) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        op.onComplete((v, e) -> {
-            if (e != null) {
-                f.completeExceptionally(e);
-            } else {
-                f.complete(v);
-            }
-        });
-        return f.get(20, TimeUnit.SECONDS);
-    }
 
     private TcpServer serve(TcpOptions options, TcpHandler handler) throws Exception {
         return await(TcpServer.bind(rt.loop(0), options, handler, null));
