@@ -411,7 +411,7 @@ public final class Coroutines implements CloseParticipant {
         Checks.notNull(body, "body");
         // Captures this: one small object beside the child coroutine and its thread.
         return suspendOrWait("Coroutines.withTimeout()", body, timeout,
-                (loop, b, t, l) -> Ops.<T>timeout(loop, launch(loop, b, true, null), t, l));
+                (loop, b, t, l) -> Ops.<T>timeout(loop, start(loop, b, true, null, null, null), t, l));
     }
 
     // ---------------------------------------------------------------- scopes
@@ -582,7 +582,8 @@ public final class Coroutines implements CloseParticipant {
     private <T> List<Coroutine<T>> launchAll(Loop loop, List<? extends Callable<? extends T>> bodies) {
         List<Coroutine<T>> kids = new ArrayList<>(bodies.size());
         for (Callable<? extends T> b : bodies) {
-            kids.add(launch(loop, b, true, null));
+            // owned by the combinator (which cancels them when it ends), as every style's combinator owns its children
+            kids.add(start(loop, b, true, null, null, null));
         }
         return kids;
     }
