@@ -3,9 +3,11 @@ package dev.weft.callbacks;
 import dev.weft.core.Cancellable;
 import dev.weft.core.Loop;
 import dev.weft.core.Op;
+import dev.weft.core.OpListener;
 import dev.weft.core.Ops;
 import dev.weft.core.Promise;
 import dev.weft.core.Repeat;
+import dev.weft.core.Scope;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
 import dev.weft.core.internal.Completer;
@@ -52,11 +54,14 @@ public final class Callbacks {
     private final Loop fixedLoop;
     /** {@code weft.style.ops{style=callbacks}}, shared by every instance on the runtime; {@code null} without a registry. */
     private final Counter opsStarted;
+    /** The scope that owns what this view starts, or {@code null} (an unscoped facade). */
+    private final Scope<?> scope;
 
-    private Callbacks(WeftRuntime runtime, Loop fixedLoop, Counter opsStarted) {
+    private Callbacks(WeftRuntime runtime, Loop fixedLoop, Counter opsStarted, Scope<?> scope) {
         this.runtime = runtime;
         this.fixedLoop = fixedLoop;
         this.opsStarted = opsStarted;
+        this.scope = scope;
     }
 
     /** Callback-style operations on {@code runtime}. */
@@ -65,13 +70,16 @@ public final class Callbacks {
         return new Callbacks(runtime, null, runtime.meterRegistry()
                 .map(r -> Counter.builder("weft.style.ops").description("operations started through a style's facade")
                         .tags("runtime", runtime.name(), "style", "callbacks").register(r))
-                .orElse(null));
+                .orElse(null), null);
     }
 
-    /** The same operations, always started on {@code loop}. */
+    /**
+     * The same operations, always started on {@code loop}. (A scoped view's operations stay in its
+     * scope, on the loop given.)
+     */
     public Callbacks on(Loop loop) {
         Checks.ownLoop(runtime, loop);
-        return new Callbacks(runtime, loop, opsStarted);
+        return new Callbacks(runtime, loop, opsStarted, scope);
     }
 
     /** Counts an operation this facade started (a null check without a registry). */
@@ -87,17 +95,29 @@ public final class Callbacks {
         return runtime;
     }
 
+    /** In a scoped view: starts the operation as a child of the scope, which then owns it. */
+    private <T> Cancellable scoped(Scope.Start<T> start, Callback<? super T> callback) {
+        Checks.notNull(callback, "callback");
+        return started(scope.fork(start, callback));
+    }
+
     private Loop loop() {
         return fixedLoop != null ? fixedLoop : runtime.loop();
     }
 
     /** Calls back with {@code null} after {@code delay}; cancelling stops the timer. */
     public Cancellable delay(Duration delay, Callback<? super Void> callback) {
+        if (scope != null) {
+            return scoped(l -> loop().delay(delay, l), callback);
+        }
         return started(loop().delay(delay, Checks.notNull(callback, "callback")));
     }
 
     /** Runs {@code task} on the loop after {@code delay} and calls back with its result. */
     public <T> Cancellable schedule(Duration delay, Callable<? extends T> task, Callback<? super T> callback) {
+        if (scope != null) {
+            return scoped(l -> loop().schedule(delay, task, l), callback);
+        }
         return started(loop().schedule(delay, Checks.notNull(task, "task"), Checks.notNull(callback, "callback")));
     }
 
@@ -113,16 +133,25 @@ public final class Callbacks {
 
     /** A repeating timer; {@code repeat} says whether ticks keep a fixed rate or a fixed gap. See {@link Loop#every}. */
     public Cancellable every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick, Callback<? super Void> ended) {
+        if (scope != null) {
+            return scoped(l -> loop().every(initialDelay, period, repeat, tick, l), ended);
+        }
         return started(loop().every(initialDelay, period, repeat, tick, Checks.notNull(ended, "ended")));
     }
 
     /** Runs {@code task} on the loop on a later turn and calls back with its result. */
     public <T> Cancellable submit(Callable<? extends T> task, Callback<? super T> callback) {
+        if (scope != null) {
+            return scoped(l -> loop().submit(task, l), callback);
+        }
         return started(loop().submit(task, Checks.notNull(callback, "callback")));
     }
 
     /** Runs {@code task} on the loop's next iteration (after it polled I/O) and calls back with its result. */
     public <T> Cancellable tick(Callable<? extends T> task, Callback<? super T> callback) {
+        if (scope != null) {
+            return scoped(l -> loop().tick(task, l), callback);
+        }
         return started(loop().tick(task, Checks.notNull(callback, "callback")));
     }
 
@@ -131,12 +160,22 @@ public final class Callbacks {
      * back with {@link dev.weft.core.WorkerPoolFullException}; cancelling interrupts the task.
      */
     public <T> Cancellable offload(Callable<? extends T> task, Callback<? super T> callback) {
+        if (scope != null) {
+            return scoped(l -> loop().offload(task, l), callback);
+        }
         return started(loop().offload(task, Checks.notNull(callback, "callback")));
     }
 
     /** Calls back when {@code op} completes (the op's one listener becomes this callback). */
     public <T> Cancellable await(Op<T> op, Callback<? super T> callback) {
-        Checks.notNull(op, "op").onComplete(Checks.notNull(callback, "callback"));
+        Checks.notNull(op, "op");
+        if (scope != null) {
+            return scoped(l -> {
+                op.onComplete(l);
+                return op;
+            }, callback);
+        }
+        op.onComplete(Checks.notNull(callback, "callback"));
         return op;
     }
 
@@ -144,6 +183,9 @@ public final class Callbacks {
     public <T> Cancellable all(List<? extends AsyncStep<? extends T>> steps, Callback<? super List<T>> callback) {
         Checks.notNull(callback, "callback");
         Loop loop = loop();
+        if (scope != null) {
+            return scoped(l -> Ops.all(loop, start(loop, steps), l), callback);
+        }
         return started(Ops.all(loop, start(loop, steps), callback));
     }
 
@@ -154,6 +196,9 @@ public final class Callbacks {
     public <T> Cancellable any(List<? extends AsyncStep<? extends T>> steps, Callback<? super T> callback) {
         Checks.notNull(callback, "callback");
         Loop loop = loop();
+        if (scope != null) {
+            return scoped(l -> Ops.any(loop, start(loop, steps), l), callback);
+        }
         return started(Ops.any(loop, start(loop, steps), callback));
     }
 
@@ -169,6 +214,9 @@ public final class Callbacks {
             throw new IllegalArgumentException("steps: [] (expected: at least one operation to race)");
         }
         Loop loop = loop();
+        if (scope != null) {
+            return scoped(l -> Ops.race(loop, start(loop, steps), l), callback);
+        }
         return started(Ops.race(loop, start(loop, steps), callback));
     }
 
@@ -181,7 +229,86 @@ public final class Callbacks {
         Checks.notNull(step, "step");
         Checks.notNull(callback, "callback");
         Loop loop = loop();
+        if (scope != null) {
+            return scoped(l -> Ops.timeout(loop, bridge(loop, step), timeout, l), callback);
+        }
         return started(Ops.timeout(loop, bridge(loop, step), timeout, callback));
+    }
+
+    // ---------------------------------------------------------------- scopes
+
+    /**
+     * Runs {@code body} in a new fail-fast scope and calls back once the body has given its result
+     * (through its {@code done} callback) and everything it started has ended. The body runs on the
+     * loop (the caller's, or the next one) and gets a scoped view of this facade: every operation
+     * started through that view (and every scope opened through it) belongs to the scope. The first
+     * failure (a child's, or the body's, or an exception its callback throws) cancels everything still
+     * running in the scope; {@code callback} then gets it, later failures attached as suppressed.
+     * Cancelling the returned handle cancels everything in the scope and calls back with a
+     * {@link java.util.concurrent.CancellationException} once all of it has ended. See {@link Scope}.
+     *
+     * <pre>{@code
+     * cb.scope((scoped, done) -> {
+     *     scoped.submit(() -> loadA(), (a, e) -> ...);      // children: owned by the scope
+     *     scoped.offload(() -> loadB(), (b, e) -> ...);
+     *     done.onComplete("started", null);                  // the scope still waits for both
+     * }, (result, failure) -> ...);
+     * }</pre>
+     */
+    public <T> Cancellable scope(ScopeBody<T> body, Callback<? super T> callback) {
+        return scope(Scope.Policy.FAIL_FAST, null, body, callback);
+    }
+
+    /**
+     * {@link #scope(ScopeBody, Callback)} with a deadline: if the scope still runs after
+     * {@code deadline}, everything in it is cancelled and the callback gets
+     * {@link dev.weft.core.OperationTimeoutException} (one loop timer, no thread).
+     */
+    public <T> Cancellable scope(Duration deadline, ScopeBody<T> body, Callback<? super T> callback) {
+        return scope(Scope.Policy.FAIL_FAST, Checks.notNegative(deadline, "deadline"), body, callback);
+    }
+
+    /**
+     * A supervisor scope: like {@link #scope(ScopeBody, Callback)}, but a child's failure reaches that
+     * child's callback only and cancels nothing else; the body decides what it means. The body's own
+     * failure still cancels the children and ends the scope.
+     */
+    public <T> Cancellable supervisorScope(ScopeBody<T> body, Callback<? super T> callback) {
+        return scope(Scope.Policy.SUPERVISOR, null, body, callback);
+    }
+
+    /** {@link #supervisorScope(ScopeBody, Callback)} with a deadline (see {@link #scope(Duration, ScopeBody, Callback)}). */
+    public <T> Cancellable supervisorScope(Duration deadline, ScopeBody<T> body, Callback<? super T> callback) {
+        return scope(Scope.Policy.SUPERVISOR, Checks.notNegative(deadline, "deadline"), body, callback);
+    }
+
+    private <T> Cancellable scope(Scope.Policy policy, Duration deadline, ScopeBody<T> body, Callback<? super T> callback) {
+        Checks.notNull(body, "body");
+        Checks.notNull(callback, "callback");
+        Loop loop = loop();
+        if (scope != null) { // a child scope of this view's scope
+            return scoped(l -> openScope(loop, policy, deadline, body, l), callback);
+        }
+        return started(openScope(loop, policy, deadline, body, callback));
+    }
+
+    private <T> Scope<T> openScope(Loop loop, Scope.Policy policy, Duration deadline, ScopeBody<T> body,
+            OpListener<? super T> listener) {
+        Scope<T> s = Scope.open(loop, policy, deadline, listener);
+        Callbacks view = new Callbacks(runtime, loop, opsStarted, s);
+        Scope.Child<T> done = s.body();
+        loop.runNowOrLater(() -> {
+            if (s.isDone()) {
+                done.onComplete(null, new java.util.concurrent.CancellationException("scope ended before its body ran"));
+                return;
+            }
+            try {
+                body.run(view, done::onComplete);
+            } catch (Throwable t) {
+                done.onComplete(null, t);
+            }
+        });
+        return s;
     }
 
     // ---------------------------------------------------------------- TCP
@@ -198,6 +325,9 @@ public final class Callbacks {
      * closes the half-open socket. See {@link TcpConnection} for everything a connection does.
      */
     public Cancellable connect(InetSocketAddress remote, TcpOptions options, Callback<? super TcpConnection> callback) {
+        if (scope != null) {
+            return scoped(l -> TcpConnection.connect(loop(), remote, options, l), callback);
+        }
         return started(TcpConnection.connect(loop(), remote, options, Checks.notNull(callback, "callback")));
     }
 
@@ -213,6 +343,9 @@ public final class Callbacks {
             Checks.notNull(connection, "connection");
             Checks.notNull(callback, "callback");
         }
+        if (scope != null) {
+            return scoped(l -> connection.request(request, l), callback);
+        }
         return started(connection.request(request, callback));
     }
 
@@ -226,11 +359,18 @@ public final class Callbacks {
             Checks.notNull(connection, "connection");
             Checks.notNull(callback, "callback");
         }
+        if (scope != null) {
+            return scoped(l -> connection.send(frame, l), callback);
+        }
         return started(connection.send(frame, callback));
     }
 
     /** Closes {@code connection} (its pending requests fail) and calls back once the socket is closed. */
     public Cancellable close(TcpConnection connection, Callback<? super Void> callback) {
+        if (scope != null) {
+            Checks.notNull(connection, "connection");
+            return scoped(connection::close, callback);
+        }
         return started(Checks.notNull(connection, "connection").close(Checks.notNull(callback, "callback")));
     }
 
@@ -246,12 +386,19 @@ public final class Callbacks {
      * loops; each handler call runs on its connection's loop. See {@link CallbackRequestHandler}.
      */
     public Cancellable serve(TcpOptions options, CallbackRequestHandler handler, Callback<? super TcpServer> callback) {
-        return started(TcpServer.bind(loop(), options, new CallbackTcpHandler(Checks.notNull(handler, "handler")),
-                Checks.notNull(callback, "callback")));
+        CallbackTcpHandler adapter = new CallbackTcpHandler(Checks.notNull(handler, "handler"));
+        if (scope != null) {
+            return scoped(l -> TcpServer.bind(loop(), options, adapter, l), callback);
+        }
+        return started(TcpServer.bind(loop(), options, adapter, Checks.notNull(callback, "callback")));
     }
 
     /** Stops {@code server} and closes its connections; calls back once every socket is closed. */
     public Cancellable close(TcpServer server, Callback<? super Void> callback) {
+        if (scope != null) {
+            Checks.notNull(server, "server");
+            return scoped(server::close, callback);
+        }
         return started(Checks.notNull(server, "server").close(Checks.notNull(callback, "callback")));
     }
 

@@ -6,6 +6,7 @@ import dev.weft.conformance.Src;
 import dev.weft.conformance.StyleDriver;
 import dev.weft.core.Op;
 import dev.weft.core.Repeat;
+import dev.weft.core.Scope;
 import dev.weft.core.WeftRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,6 +102,22 @@ class CallbacksConformanceTest extends ConformanceSuite {
         public <T> Outcome<T> timeout(Src<T> source, Duration timeout) {
             Outcome<T> o = new Outcome<>();
             return o.handle(cb.timeout(timeout, step(source), o::deliver));
+        }
+
+        @Override
+        public <T> Outcome<String> scope(Scope.Policy policy, Duration deadline, List<Op<T>> children,
+                List<Outcome<T>> seen, String result) {
+            ScopeBody<String> body = (scoped, done) -> {
+                for (int i = 0; i < children.size(); i++) {
+                    scoped.await(children.get(i), seen.get(i)::deliver);
+                }
+                done.onComplete(result, null);
+            };
+            Outcome<String> o = new Outcome<>();
+            boolean ff = policy == Scope.Policy.FAIL_FAST;
+            return o.handle(deadline == null
+                    ? (ff ? cb.scope(body, o::deliver) : cb.supervisorScope(body, o::deliver))
+                    : (ff ? cb.scope(deadline, body, o::deliver) : cb.supervisorScope(deadline, body, o::deliver)));
         }
 
         private <T> List<AsyncStep<T>> steps(List<Src<T>> sources) {

@@ -71,6 +71,12 @@ public abstract class Op<T> implements Cancellable {
      * winner of the result CAS delivers without a second CAS on {@code listener}.
      */
     private final boolean preset;
+    /**
+     * Whether {@link #cancel()} only asks for the cancellation and the operation ends later, through
+     * {@link #requestCancel()} (a {@link Scope} cancels and awaits its children first). Read once per
+     * cancel; sits in the object's padding.
+     */
+    private final boolean deferredCancel;
 
     // Pending registry links: touched on the loop thread only (see Loop#register).
     Op<?> prevPending;
@@ -82,9 +88,15 @@ public abstract class Op<T> implements Cancellable {
      * @param listener the listener, or {@code null} to attach one later with {@link #onComplete}
      */
     protected Op(Loop loop, OpListener<? super T> listener) {
+        this(loop, listener, false);
+    }
+
+    /** For {@link Scope}: an operation whose cancel ends it later ({@link #requestCancel()}). */
+    Op(Loop loop, OpListener<? super T> listener, boolean deferredCancel) {
         this.loop = java.util.Objects.requireNonNull(loop, "loop");
         this.listener = listener;
         this.preset = listener != null;
+        this.deferredCancel = deferredCancel;
     }
 
     /** The loop this operation belongs to; its listener runs on that loop's thread. */
@@ -153,6 +165,9 @@ public abstract class Op<T> implements Cancellable {
 
     @Override
     public final boolean cancel() {
+        if (deferredCancel) {
+            return requestCancel();
+        }
         if (settle(new Failure(new CancellationException("operation cancelled")))) {
             try {
                 onCancel();
@@ -162,6 +177,16 @@ public abstract class Op<T> implements Cancellable {
             return true;
         }
         return false;
+    }
+
+    /**
+     * For an operation built with a deferred cancel: asks for the cancellation, which ends the
+     * operation later (with a {@link CancellationException} unless it failed first). Any thread.
+     *
+     * @return {@code true} if this call asked first and the operation had not completed
+     */
+    boolean requestCancel() {
+        throw new AssertionError("not an operation with a deferred cancel: " + this);
     }
 
     /**

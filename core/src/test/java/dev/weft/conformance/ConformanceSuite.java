@@ -18,6 +18,7 @@ import dev.weft.core.OperationTimeoutException;
 import dev.weft.core.Promise;
 import dev.weft.core.Ops;
 import dev.weft.core.Repeat;
+import dev.weft.core.Scope;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.Shared;
 import dev.weft.core.WeftRuntime;
@@ -1151,6 +1152,162 @@ public abstract class ConformanceSuite {
         p.succeed("done");
         assertEquals("done", awaited.value());
         assertEquals(4, started.count(), s.name() + ": awaiting an operation starts none");
+    }
+
+    // ---------------------------------------------------------------- scopes
+
+    private <T> List<Promise<T>> promises(int n) {
+        List<Promise<T>> ps = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ps.add(rt.loop(0).promise(null));
+        }
+        return ps;
+    }
+
+    private static <T> List<Outcome<T>> outcomes(int n) {
+        List<Outcome<T>> os = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            os.add(new Outcome<>());
+        }
+        return os;
+    }
+
+    /** The scope's children all wait on their operations (each op has its listener). */
+    private static void awaitChildrenWaiting(List<? extends Promise<?>> ps) {
+        awaitTrue(() -> ps.stream().allMatch(Promise::hasListener), "the scope's children did not start");
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <T> List<dev.weft.core.Op<T>> ops(List<Promise<T>> ps) {
+        return (List) ps;
+    }
+
+    @Test
+    void aScopeWaitsForEveryChildAfterItsBodyHasEnded() {
+        List<Promise<String>> ps = promises(2);
+        List<Outcome<String>> seen = outcomes(2);
+        Outcome<String> o = style.scope(Scope.Policy.FAIL_FAST, null, ops(ps), seen, "body");
+        awaitChildrenWaiting(ps);
+        flushLoops(rt);
+        assertFalse(o.isDelivered(), style.name() + ": the scope ended while its children ran");
+        ps.get(0).succeed("a");
+        flushLoops(rt);
+        assertFalse(o.isDelivered(), style.name() + ": the scope ended while a child ran");
+        ps.get(1).succeed("b");
+        assertEquals("body", o.value());
+        assertTrue(seen.stream().allMatch(Outcome::isDelivered), "a child outlived its scope");
+        assertEquals("a", seen.get(0).value());
+        assertEquals("b", seen.get(1).value());
+        assertSame(rt.loop(0).thread(), o.deliveredOn());
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void aFailingChildCancelsItsSiblingsAndIsTheScopesFailure() {
+        List<Promise<ByteBuf>> ps = promises(3);
+        List<Outcome<ByteBuf>> seen = outcomes(3);
+        Outcome<String> o = style.scope(Scope.Policy.FAIL_FAST, null, ops(ps), seen, "body");
+        awaitChildrenWaiting(ps);
+        IllegalStateException boom = new IllegalStateException("boom");
+        ps.get(0).failWith(boom);
+        assertSame(boom, o.failure());
+        assertTrue(seen.stream().allMatch(Outcome::isDelivered), "a child outlived its failed scope");
+        assertSame(boom, seen.get(0).failure());
+        for (int i = 1; i < 3; i++) {
+            assertInstanceOf(CancellationException.class, seen.get(i).failure(), "sibling " + i);
+            assertTrue(ps.get(i).isCancelled(), "sibling " + i + "'s operation was not cancelled");
+            ByteBuf late = Unpooled.buffer(4);
+            assertFalse(ps.get(i).succeed(late));
+            assertEquals(0, late.refCnt(), "a value reaching a cancelled sibling was not released");
+        }
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void laterFailuresAreSuppressedIntoTheFirst() throws Exception {
+        List<Promise<String>> ps = promises(2);
+        List<Outcome<String>> seen = outcomes(2);
+        Outcome<String> o = style.scope(Scope.Policy.FAIL_FAST, null, ops(ps), seen, "body");
+        awaitChildrenWaiting(ps);
+        IllegalStateException a = new IllegalStateException("a");
+        IllegalStateException b = new IllegalStateException("b");
+        CountDownLatch release = blockLoops(rt); // both fail before the scope hears of either
+        ps.get(0).failWith(a);
+        ps.get(1).failWith(b);
+        release.countDown();
+        Throwable first = o.failure();
+        assertTrue(first == a || first == b, "the scope's failure is neither child's: " + first);
+        Throwable other = first == a ? b : a;
+        assertTrue(List.of(first.getSuppressed()).contains(other), "the later failure was not suppressed into the first");
+    }
+
+    @Test
+    void aSupervisorScopeKeepsTheSiblingsOfAFailedChildRunning() {
+        List<Promise<String>> ps = promises(2);
+        List<Outcome<String>> seen = outcomes(2);
+        Outcome<String> o = style.scope(Scope.Policy.SUPERVISOR, null, ops(ps), seen, "body");
+        awaitChildrenWaiting(ps);
+        IllegalStateException boom = new IllegalStateException("boom");
+        ps.get(0).failWith(boom);
+        assertSame(boom, seen.get(0).failure());
+        flushLoops(rt);
+        assertFalse(ps.get(1).isDone(), "a supervisor cancelled the sibling of a failed child");
+        assertFalse(o.isDelivered(), "a supervisor ended while a child ran");
+        ps.get(1).succeed("b");
+        assertEquals("body", o.value());
+        assertEquals("b", seen.get(1).value());
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void cancellingAScopeFromOutsideCancelsAndAwaitsEverythingInIt() {
+        for (Scope.Policy policy : Scope.Policy.values()) {
+            List<Promise<ByteBuf>> ps = promises(2);
+            List<Outcome<ByteBuf>> seen = outcomes(2);
+            Outcome<String> o = style.scope(policy, null, ops(ps), seen, "body");
+            awaitChildrenWaiting(ps);
+            assertTrue(o.cancel());
+            assertInstanceOf(CancellationException.class, o.failure());
+            awaitTrue(() -> seen.stream().allMatch(Outcome::isDelivered), "a child outlived its cancelled scope");
+            for (int i = 0; i < 2; i++) {
+                assertInstanceOf(CancellationException.class, seen.get(i).failure(), policy + " child " + i);
+                assertTrue(ps.get(i).isCancelled(), policy + " child " + i + "'s operation was not cancelled");
+                ByteBuf late = Unpooled.buffer(4);
+                assertFalse(ps.get(i).succeed(late));
+                assertEquals(0, late.refCnt(), "a value reaching a cancelled child was not released");
+            }
+            awaitTrue(() -> style.liveThreads() == 0, "a thread of the scope outlived it");
+            assertDeliveredOnce(o);
+        }
+    }
+
+    @Test
+    void aScopesDeadlineCancelsEverythingAndFailsWithOperationTimeout() {
+        for (Scope.Policy policy : Scope.Policy.values()) {
+            List<Promise<String>> ps = promises(2);
+            List<Outcome<String>> seen = outcomes(2);
+            Outcome<String> o = style.scope(policy, Duration.ofMillis(30), ops(ps), seen, "body");
+            assertInstanceOf(OperationTimeoutException.class, o.failure(), policy.name());
+            assertTrue(seen.stream().allMatch(Outcome::isDelivered), "a child outlived its timed-out scope");
+            for (int i = 0; i < 2; i++) {
+                assertInstanceOf(CancellationException.class, seen.get(i).failure(), policy + " child " + i);
+                assertTrue(ps.get(i).isCancelled(), policy + " child " + i + "'s operation was not cancelled");
+            }
+            awaitTrue(() -> style.liveThreads() == 0, "a thread of the scope outlived it");
+            assertDeliveredOnce(o);
+        }
+    }
+
+    @Test
+    void aScopeThatEndsInTimeIsNotFailedByItsDeadline() {
+        List<Promise<String>> ps = promises(1);
+        List<Outcome<String>> seen = outcomes(1);
+        Outcome<String> o = style.scope(Scope.Policy.FAIL_FAST, Duration.ofSeconds(30), ops(ps), seen, "body");
+        awaitChildrenWaiting(ps);
+        ps.get(0).succeed("a");
+        assertEquals("body", o.value());
+        assertEquals("a", seen.get(0).value());
+        awaitTrue(() -> rt.loop(0).pendingOperations() == 0, "the scope is still registered after it ended");
     }
 
     /** {@link #await(CyclicBarrier)} for a helper thread: {@code false} if the barrier broke or it was interrupted. */

@@ -2,6 +2,7 @@ package dev.weft.conformance;
 
 import dev.weft.core.Op;
 import dev.weft.core.Repeat;
+import dev.weft.core.Scope;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,6 +45,16 @@ public interface StyleDriver {
     <T> Outcome<T> race(List<Src<T>> sources);
 
     <T> Outcome<T> timeout(Src<T> source, Duration timeout);
+
+    /**
+     * Runs a scope in this style ({@code policy}, with {@code deadline} or none): its body starts one
+     * child per operation of {@code children}, each waiting for its operation through the scoped view
+     * (a coroutine launched in the body, for coroutines) and delivering what it got to the matching
+     * outcome of {@code seen}, then gives the scope {@code result} at once. The returned outcome is the
+     * scope's; its handle cancels the scope.
+     */
+    <T> Outcome<String> scope(Scope.Policy policy, Duration deadline, List<Op<T>> children, List<Outcome<T>> seen,
+            String result);
 
     /**
      * Makes this style's waiting call (a blocking join, a suspending call) on the current thread,

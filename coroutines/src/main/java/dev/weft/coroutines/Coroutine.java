@@ -4,6 +4,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
+import dev.weft.core.Scope;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 
@@ -60,6 +61,18 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     /** Written by the body's thread before it publishes a failure; read by whoever takes that failure. */
     private volatile UnobservedFailures.Suspect suspect;
 
+    /**
+     * The supervisor scope of the coroutines this one launched (its children), made with the first
+     * one; {@code null} until then. Written by this coroutine's thread, read by a canceller.
+     */
+    private volatile Scope<Object> kids;
+    /** Non-null for the body of a {@code co.scope}: the scope that owns what this body launches. Set before start. */
+    Scope<?> bodyOf;
+    /** The slot of the scope (or parent) that owns this coroutine, told when it has ended; or null if detached. Set before start. */
+    Scope.Child<Object> link;
+    /** What the body threw, if it did (own thread). */
+    private Throwable thrown;
+
     /** Unparks this coroutine when the operation it awaits completes; one per coroutine. */
     final OpListener<Object> resumer = (v, e) -> LockSupport.unpark(thread);
 
@@ -82,14 +95,65 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         T value;
         try {
             if (isDone()) {
+                endKids(null);
                 return; // cancelled before it ran
             }
             value = b.call();
         } catch (Throwable e) {
+            thrown = e;
+            endKids(e);
             failed(e);
             return;
         }
+        endKids(null);
         complete(value); // cancelled while it ran: complete() disposes of the value nobody will receive
+    }
+
+    /**
+     * The coroutine this one belongs to (its parent's scope, or a {@code co.scope}) while launching
+     * from this one's thread: the owner of a new child. Made on first use.
+     */
+    Scope<?> ownerOfChildren() {
+        if (bodyOf != null) {
+            return bodyOf;
+        }
+        Scope<Object> k = kids;
+        if (k == null) {
+            k = Scope.open(loop(), Scope.Policy.SUPERVISOR, null, resumer);
+            kids = k;
+            if (isDone()) { // cancelled meanwhile: onCancel may not have seen kids
+                k.cancel();
+            }
+        }
+        return k;
+    }
+
+    /**
+     * The body has ended (with {@code failure}, or null): the children it launched are awaited (and
+     * cancelled first if the body failed or the coroutine was cancelled) before this coroutine
+     * completes. Suspends like any call, so a cancel meanwhile cancels the children and still waits.
+     */
+    private void endKids(Throwable failure) {
+        Scope<Object> k = kids;
+        if (k == null) {
+            return;
+        }
+        k.body().onComplete(null, failure);
+        try {
+            suspend(k);
+        } catch (Throwable outcomeOfTheChildren) {
+            // the children's outcomes went to their own takers; the body's outcome is this coroutine's
+        }
+    }
+
+    /** The body's value for the scope whose body this is (null unless it succeeded). */
+    Object valueForScope() {
+        return isDone() && !isFailed() ? valueNow() : null;
+    }
+
+    /** How this coroutine ended, for the scope that owns it: what its body threw, else its outcome's failure. */
+    Throwable failureForScope() {
+        return thrown != null ? thrown : failureNow();
     }
 
     /**
@@ -119,10 +183,13 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     <R> R suspend(Op<R> op) {
         if (isDone()) { // cancelled (or closed) already: do not wait for anything else
             op.cancel();
-            if (op.isCancelled()) { // the cancellation reaches the body here (op may have won with a value)
-                consumeCancelInterrupt();
+            if (op.isDone()) {
+                if (op.isCancelled()) { // the cancellation reaches the body here (op may have won with a value)
+                    consumeCancelInterrupt();
+                }
+                return op.getOrThrow();
             }
-            return op.getOrThrow();
+            // an operation whose cancel ends it later (a scope awaiting its children): wait for that
         }
         suspendedOn = op;
         if (isDone()) {
@@ -198,6 +265,10 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
 
     @Override
     protected void onCancel() {
+        Scope<Object> k = kids;
+        if (k != null) {
+            k.cancel();
+        }
         Op<?> s = suspendedOn;
         if (s != null) {
             cancelInterrupt = NO_INTERRUPT;

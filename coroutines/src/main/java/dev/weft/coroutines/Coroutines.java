@@ -8,6 +8,7 @@ import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import dev.weft.core.Ops;
 import dev.weft.core.Repeat;
+import dev.weft.core.Scope;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
@@ -158,9 +159,34 @@ public final class Coroutines implements CloseParticipant {
 
     // ---------------------------------------------------------------- launching
 
-    /** Starts {@code body} as a coroutine on the caller's loop, or the next loop round-robin. */
+    /**
+     * Starts {@code body} as a coroutine on the caller's loop, or the next loop round-robin.
+     *
+     * <p>Launched inside a coroutine (of this runtime), the new one is that coroutine's child, as in
+     * kotlinx: cancelling the parent cancels it, and the parent completes only after it has ended
+     * (the parent's body returns, then waits for its children; a parent whose body fails, or which is
+     * cancelled, cancels them first). A child's failure goes to whoever takes the child's outcome (it
+     * does not cancel the parent: for that, launch it in a {@link #scope}). Launched directly in the
+     * body of a {@link #scope}, it is a child of that scope. Outside any coroutine, and with
+     * {@link #launchDetached}, it belongs to nobody.
+     */
     public <T> Coroutine<T> launch(Callable<? extends T> body) {
         return launch(homeLoop(), body);
+    }
+
+    /**
+     * Starts {@code body} as a coroutine that belongs to nobody, even when launched inside a
+     * coroutine: cancelling the launcher does not reach it, and the launcher does not wait for it.
+     * For the rare work that must outlive what started it (a background refresher started by a
+     * request); it still ends at the runtime's close. Otherwise as {@link #launch(Callable)}.
+     */
+    public <T> Coroutine<T> launchDetached(Callable<? extends T> body) {
+        return launchDetached(homeLoop(), body);
+    }
+
+    /** {@link #launchDetached(Callable)} on {@code loop}. */
+    public <T> Coroutine<T> launchDetached(Loop loop, Callable<? extends T> body) {
+        return start(loop, body, false, null, null, null);
     }
 
     /**
@@ -184,11 +210,36 @@ public final class Coroutines implements CloseParticipant {
      * adapter's: it can never miss the outcome, whenever the body ends).
      */
     <T> Coroutine<T> launch(Loop loop, Callable<? extends T> body, boolean consumerKnown, OpListener<? super T> listener) {
+        Coroutine<?> parent = current();
+        Scope<?> owner = parent != null && parent.owner.runtime == runtime ? parent.ownerOfChildren() : null;
+        return start(loop, body, consumerKnown, listener, owner, null);
+    }
+
+    /**
+     * Starts a coroutine owned by {@code owner} (a child of that scope), or by nobody. With
+     * {@code bodyOf}, it is the body of that scope: what it launches belongs to the scope, and its end
+     * gives the scope its result.
+     */
+    @SuppressWarnings("unchecked")
+    private <T> Coroutine<T> start(Loop loop, Callable<? extends T> body, boolean consumerKnown,
+            OpListener<? super T> listener, Scope<?> owner, Scope<T> bodyOf) {
         Checks.ownLoop(runtime, loop);
         Checks.notNull(body, "body");
         runtime.ensureOpen();
-        Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, consumerKnown,
+        // a fail-fast scope takes its children's failures: they are observed
+        boolean taken = consumerKnown || bodyOf != null || owner != null && owner.policy() == Scope.Policy.FAIL_FAST;
+        Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, taken,
                 listener, body);
+        if (bodyOf != null) {
+            c.bodyOf = bodyOf;
+            Scope.Child<T> slot = bodyOf.body();
+            slot.bind(c);
+            c.link = (Scope.Child<Object>) slot;
+        } else if (owner != null) {
+            Scope.Child<Object> slot = owner.child(null);
+            slot.bind(c);
+            c.link = slot;
+        }
         ThreadFactory f = factories.length == 1 && scheduler == CoroutineScheduler.DEFAULT
                 ? factories[0] : factories[loop.index()];
         Thread t = f.newThread(() -> run(c));
@@ -211,6 +262,10 @@ public final class Coroutines implements CloseParticipant {
         } finally {
             if (carried) {
                 Carriers.carrying(c.loop(), null);
+            }
+            Scope.Child<Object> link = c.link;
+            if (link != null) { // it has ended, with its own children: tell the scope that owns it
+                link.onComplete(c.valueForScope(), c.failureForScope());
             }
             perLoop[c.loop().index()].completed.increment();
             int left = live.decrementAndGet();
@@ -356,7 +411,77 @@ public final class Coroutines implements CloseParticipant {
         Checks.notNull(body, "body");
         // Captures this: one small object beside the child coroutine and its thread.
         return suspendOrWait("Coroutines.withTimeout()", body, timeout,
-                (loop, b, t, l) -> Ops.<T>timeout(loop, launch(loop, b, true, null), t, l));
+                (loop, b, t, l) -> Ops.<T>timeout(loop, start(loop, b, true, null, null, null), t, l));
+    }
+
+    // ---------------------------------------------------------------- scopes
+
+    /**
+     * Runs {@code body} in a fail-fast scope and returns its value once the body AND every coroutine
+     * it launched have ended (kotlinx {@code coroutineScope}). The body runs in a child coroutine on
+     * the caller's loop; a coroutine launched directly in it is a child of the scope. The first failure
+     * (of a child, or of the body) cancels everything still running in the scope; this call then
+     * throws it, later failures attached as suppressed. Cancelling the calling coroutine cancels
+     * everything in the scope, and this call returns (throwing
+     * {@link java.util.concurrent.CancellationException}) only once all of it has ended. A suspending
+     * call: see the class comment for where it may be made. See {@link Scope}.
+     *
+     * <pre>{@code
+     * String both = co.scope(() -> {
+     *     Coroutine<String> a = co.launch(() -> loadA());   // a child of the scope
+     *     String b = co.offload(() -> loadB());             // failing here cancels a
+     *     return co.await(a) + b;
+     * });
+     * }</pre>
+     */
+    public <T> T scope(Callable<? extends T> body) {
+        return scope(Scope.Policy.FAIL_FAST, null, body);
+    }
+
+    /**
+     * {@link #scope(Callable)} with a deadline: if the scope still runs after {@code deadline},
+     * everything in it is cancelled and this call throws {@link dev.weft.core.OperationTimeoutException}
+     * (one loop timer, no extra thread).
+     */
+    public <T> T scope(Duration deadline, Callable<? extends T> body) {
+        return scope(Scope.Policy.FAIL_FAST, Checks.notNegative(deadline, "deadline"), body);
+    }
+
+    /**
+     * A supervisor scope (kotlinx {@code supervisorScope}): like {@link #scope(Callable)}, but a
+     * child's failure goes to whoever takes that child's outcome and cancels nothing else; the body
+     * decides. The body's own failure still cancels the children and is thrown.
+     */
+    public <T> T supervisorScope(Callable<? extends T> body) {
+        return scope(Scope.Policy.SUPERVISOR, null, body);
+    }
+
+    /** {@link #supervisorScope(Callable)} with a deadline (see {@link #scope(Duration, Callable)}). */
+    public <T> T supervisorScope(Duration deadline, Callable<? extends T> body) {
+        return scope(Scope.Policy.SUPERVISOR, Checks.notNegative(deadline, "deadline"), body);
+    }
+
+    private <T> T scope(Scope.Policy policy, Duration deadline, Callable<? extends T> body) {
+        Checks.notNull(body, "body");
+        return suspendOrWait("Coroutines.scope()", body, new ScopeSpec(this, policy, deadline),
+                (loop, b, spec, l) -> spec.co.<T>openScope(loop, spec, b, l));
+    }
+
+    private record ScopeSpec(Coroutines co, Scope.Policy policy, Duration deadline) {}
+
+    private <T> Scope<T> openScope(Loop loop, ScopeSpec spec, Callable<? extends T> body, OpListener<Object> listener) {
+        Scope<T> s = Scope.open(loop, spec.policy(), spec.deadline(), listener);
+        try {
+            start(loop, body, true, null, null, s);
+        } catch (RuntimeException | Error e) { // could not start the body: the scope ends with that
+            try {
+                s.body().onComplete(null, e);
+            } catch (IllegalStateException slotTakenAlready) {
+                s.cancel();
+            }
+            throw e;
+        }
+        return s;
     }
 
     /**
@@ -457,7 +582,8 @@ public final class Coroutines implements CloseParticipant {
     private <T> List<Coroutine<T>> launchAll(Loop loop, List<? extends Callable<? extends T>> bodies) {
         List<Coroutine<T>> kids = new ArrayList<>(bodies.size());
         for (Callable<? extends T> b : bodies) {
-            kids.add(launch(loop, b, true, null));
+            // owned by the combinator (which cancels them when it ends), as every style's combinator owns its children
+            kids.add(start(loop, b, true, null, null, null));
         }
         return kids;
     }

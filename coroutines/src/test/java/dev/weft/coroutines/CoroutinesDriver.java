@@ -5,6 +5,7 @@ import dev.weft.conformance.Src;
 import dev.weft.conformance.StyleDriver;
 import dev.weft.core.Op;
 import dev.weft.core.Repeat;
+import dev.weft.core.Scope;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,6 +92,32 @@ final class CoroutinesDriver implements StyleDriver {
     @Override
     public <T> Outcome<T> timeout(Src<T> source, Duration timeout) {
         return inCoroutine(() -> co.withTimeout(timeout, body(source)));
+    }
+
+    @Override
+    public <T> Outcome<String> scope(Scope.Policy policy, Duration deadline, List<Op<T>> children,
+            List<Outcome<T>> seen, String result) {
+        Callable<String> body = () -> {
+            for (int i = 0; i < children.size(); i++) {
+                Op<T> op = children.get(i);
+                Outcome<T> o = seen.get(i);
+                co.launch(() -> { // a child of the scope
+                    try {
+                        T v = co.await(op);
+                        o.deliver(v, null);
+                        return v;
+                    } catch (Throwable t) {
+                        o.deliver(null, t);
+                        throw t;
+                    }
+                });
+            }
+            return result;
+        };
+        boolean ff = policy == Scope.Policy.FAIL_FAST;
+        return inCoroutine(() -> deadline == null
+                ? (ff ? co.scope(body) : co.supervisorScope(body))
+                : (ff ? co.scope(deadline, body) : co.supervisorScope(deadline, body)));
     }
 
     private <T> List<Callable<T>> bodies(List<Src<T>> sources) {

@@ -2,9 +2,11 @@ package dev.weft.futures;
 
 import dev.weft.core.Loop;
 import dev.weft.core.Op;
+import dev.weft.core.OpListener;
 import dev.weft.core.Ops;
 import dev.weft.core.Promise;
 import dev.weft.core.Repeat;
+import dev.weft.core.Scope;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Checks;
 import dev.weft.core.internal.Completer;
@@ -19,8 +21,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 
 /**
  * Weft in {@link CompletableFuture} style. Each operation returns a {@link WeftFuture}: completed on
@@ -53,11 +58,14 @@ public final class Futures {
     private final Loop fixedLoop;
     /** {@code weft.style.ops{style=futures}}, shared by every instance on the runtime; {@code null} without a registry. */
     private final Counter opsStarted;
+    /** The scope that owns what this view starts, or {@code null} (an unscoped facade). */
+    private final Scope<?> scope;
 
-    private Futures(WeftRuntime runtime, Loop fixedLoop, Counter opsStarted) {
+    private Futures(WeftRuntime runtime, Loop fixedLoop, Counter opsStarted, Scope<?> scope) {
         this.runtime = runtime;
         this.fixedLoop = fixedLoop;
         this.opsStarted = opsStarted;
+        this.scope = scope;
     }
 
     /** Future-style operations on {@code runtime}. */
@@ -66,13 +74,16 @@ public final class Futures {
         return new Futures(runtime, null, runtime.meterRegistry()
                 .map(r -> Counter.builder("weft.style.ops").description("operations started through a style's facade")
                         .tags("runtime", runtime.name(), "style", "futures").register(r))
-                .orElse(null));
+                .orElse(null), null);
     }
 
-    /** The same operations, always started on {@code loop}. */
+    /**
+     * The same operations, always started on {@code loop}. (A scoped view's operations stay in its
+     * scope, on the loop given.)
+     */
     public Futures on(Loop loop) {
         Checks.ownLoop(runtime, loop);
-        return new Futures(runtime, loop, opsStarted);
+        return new Futures(runtime, loop, opsStarted, scope);
     }
 
     /** Counts an operation this facade started (a null check without a registry). */
@@ -88,6 +99,19 @@ public final class Futures {
         return runtime;
     }
 
+    /**
+     * In a scoped view: starts the operation as a child of the scope, which then owns it; the future
+     * hears its outcome and cancels it.
+     */
+    private <T> WeftFuture<T> forked(WeftFuture<T> f, Scope.Start<T> start) {
+        scope.fork(l -> {
+            Op<T> op = (Op<T>) start.start(l);
+            f.bind(op);
+            return op;
+        }, f);
+        return started(f);
+    }
+
     private Loop loop() {
         return fixedLoop != null ? fixedLoop : runtime.loop();
     }
@@ -97,6 +121,9 @@ public final class Futures {
         Checks.notNegative(delay, "delay");
         Loop loop = loop();
         WeftFuture<Void> f = new WeftFuture<>(loop);
+        if (scope != null) {
+            return forked(f, l -> loop.delay(delay, l));
+        }
         f.bind(loop.delay(delay, f));
         return started(f);
     }
@@ -107,6 +134,9 @@ public final class Futures {
         Checks.notNull(task, "task");
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
+        if (scope != null) {
+            return forked(f, l -> loop.schedule(delay, task, l));
+        }
         f.bind(loop.schedule(delay, task, f));
         return started(f);
     }
@@ -125,6 +155,9 @@ public final class Futures {
     public WeftFuture<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
         Loop loop = loop();
         WeftFuture<Void> f = new WeftFuture<>(loop);
+        if (scope != null) {
+            return forked(f, l -> loop.every(initialDelay, period, repeat, tick, l));
+        }
         f.bind(loop.every(initialDelay, period, repeat, tick, f));
         return started(f);
     }
@@ -134,6 +167,9 @@ public final class Futures {
         Checks.notNull(task, "task");
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
+        if (scope != null) {
+            return forked(f, l -> loop.submit(task, l));
+        }
         f.bind(loop.submit(task, f));
         return started(f);
     }
@@ -143,6 +179,9 @@ public final class Futures {
         Checks.notNull(task, "task");
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
+        if (scope != null) {
+            return forked(f, l -> loop.tick(task, l));
+        }
         f.bind(loop.tick(task, f));
         return started(f);
     }
@@ -152,6 +191,9 @@ public final class Futures {
         Checks.notNull(task, "task");
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop);
+        if (scope != null) {
+            return forked(f, l -> loop.offload(task, l));
+        }
         f.bind(loop.offload(task, f));
         return started(f);
     }
@@ -160,6 +202,12 @@ public final class Futures {
     public <T> WeftFuture<T> from(Op<T> op) {
         Checks.notNull(op, "op");
         WeftFuture<T> f = new WeftFuture<>(op.loop());
+        if (scope != null) {
+            return forked(f, l -> {
+                op.onComplete(l);
+                return op;
+            });
+        }
         f.bind(op);
         op.onComplete(f);
         return f;
@@ -169,6 +217,9 @@ public final class Futures {
     public <T> WeftFuture<List<T>> all(List<? extends CompletionStage<? extends T>> stages) {
         Loop loop = loop();
         WeftFuture<List<T>> f = new WeftFuture<>(loop, true);
+        if (scope != null) {
+            return forked(f, l -> Ops.all(loop, bridge(loop, stages), l));
+        }
         f.bind(Ops.all(loop, bridge(loop, stages), f));
         return started(f);
     }
@@ -177,6 +228,9 @@ public final class Futures {
     public <T> WeftFuture<T> any(List<? extends CompletionStage<? extends T>> stages) {
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop, true);
+        if (scope != null) {
+            return forked(f, l -> Ops.any(loop, bridge(loop, stages), l));
+        }
         f.bind(Ops.any(loop, bridge(loop, stages), f));
         return started(f);
     }
@@ -193,6 +247,9 @@ public final class Futures {
         }
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop, true);
+        if (scope != null) {
+            return forked(f, l -> Ops.race(loop, bridge(loop, stages), l));
+        }
         f.bind(Ops.race(loop, bridge(loop, stages), f));
         return started(f);
     }
@@ -203,8 +260,97 @@ public final class Futures {
         Checks.notNegative(timeout, "timeout");
         Loop loop = loop();
         WeftFuture<T> f = new WeftFuture<>(loop, true);
+        if (scope != null) {
+            return forked(f, l -> Ops.timeout(loop, bridge(loop, stage), timeout, l));
+        }
         f.bind(Ops.timeout(loop, bridge(loop, stage), timeout, f));
         return started(f);
+    }
+
+    // ---------------------------------------------------------------- scopes
+
+    /**
+     * Runs {@code body} in a new fail-fast scope. The body runs on the loop (the caller's, or the next
+     * one) with a scoped view of this facade: every operation started through that view (and every
+     * scope opened through it) belongs to the scope. The returned future completes, on the loop, with
+     * the value of the body's stage once that stage AND everything the scope owns have completed. The
+     * first failure (of a child, or of the body's stage) cancels everything still running in the
+     * scope and becomes the future's, later failures attached as suppressed. Cancelling the returned
+     * future cancels everything in the scope (the future itself completes cancelled at once, as a
+     * {@code CompletableFuture} must; the scope still awaits its children). See {@link Scope}.
+     *
+     * <pre>{@code
+     * WeftFuture<String> both = fu.scope(scoped -> {
+     *     WeftFuture<String> a = scoped.submit(() -> loadA());
+     *     WeftFuture<String> b = scoped.offload(() -> loadB());
+     *     return a.thenCombine(b, (x, y) -> x + y);          // b failing cancels a
+     * });
+     * }</pre>
+     */
+    public <T> WeftFuture<T> scope(Function<? super Futures, ? extends CompletionStage<T>> body) {
+        return scope(Scope.Policy.FAIL_FAST, null, body);
+    }
+
+    /**
+     * {@link #scope(Function)} with a deadline: if the scope still runs after {@code deadline},
+     * everything in it is cancelled and the future fails with
+     * {@link dev.weft.core.OperationTimeoutException} (one loop timer, no thread).
+     */
+    public <T> WeftFuture<T> scope(Duration deadline, Function<? super Futures, ? extends CompletionStage<T>> body) {
+        return scope(Scope.Policy.FAIL_FAST, Checks.notNegative(deadline, "deadline"), body);
+    }
+
+    /**
+     * A supervisor scope: like {@link #scope(Function)}, but a child's failure completes that child's
+     * future only and cancels nothing else; the body decides. The body stage's failure still cancels
+     * the children and ends the scope.
+     */
+    public <T> WeftFuture<T> supervisorScope(Function<? super Futures, ? extends CompletionStage<T>> body) {
+        return scope(Scope.Policy.SUPERVISOR, null, body);
+    }
+
+    /** {@link #supervisorScope(Function)} with a deadline (see {@link #scope(Duration, Function)}). */
+    public <T> WeftFuture<T> supervisorScope(Duration deadline,
+            Function<? super Futures, ? extends CompletionStage<T>> body) {
+        return scope(Scope.Policy.SUPERVISOR, Checks.notNegative(deadline, "deadline"), body);
+    }
+
+    private <T> WeftFuture<T> scope(Scope.Policy policy, Duration deadline,
+            Function<? super Futures, ? extends CompletionStage<T>> body) {
+        Checks.notNull(body, "body");
+        Loop loop = loop();
+        WeftFuture<T> f = new WeftFuture<>(loop, true);
+        if (scope != null) { // a child scope of this view's scope
+            return forked(f, l -> openScope(loop, policy, deadline, body, l));
+        }
+        f.bind(openScope(loop, policy, deadline, body, f));
+        return started(f);
+    }
+
+    private <T> Scope<T> openScope(Loop loop, Scope.Policy policy, Duration deadline,
+            Function<? super Futures, ? extends CompletionStage<T>> body, OpListener<? super T> listener) {
+        Scope<T> s = Scope.open(loop, policy, deadline, listener);
+        Futures view = new Futures(runtime, loop, opsStarted, s);
+        Scope.Child<T> done = s.body();
+        loop.runNowOrLater(() -> {
+            if (s.isDone()) {
+                done.onComplete(null, new CancellationException("scope ended before its body ran"));
+                return;
+            }
+            CompletionStage<T> stage;
+            try {
+                stage = Checks.notNull(body.apply(view), "the body's stage");
+            } catch (Throwable t) {
+                done.onComplete(null, t);
+                return;
+            }
+            if (stage instanceof Future<?> fut) {
+                done.bind(() -> fut.cancel(true));
+            }
+            stage.whenComplete((v, e) -> done.onComplete(v, e instanceof CompletionException && e.getCause() != null
+                    ? e.getCause() : e));
+        });
+        return s;
     }
 
     // ---------------------------------------------------------------- TCP
@@ -223,6 +369,9 @@ public final class Futures {
     public WeftFuture<TcpConnection> connect(InetSocketAddress remote, TcpOptions options) {
         Loop loop = loop();
         WeftFuture<TcpConnection> f = new WeftFuture<>(loop, true);
+        if (scope != null) {
+            return forked(f, l -> TcpConnection.connect(loop, remote, options, l));
+        }
         f.bind(TcpConnection.connect(loop, remote, options, f));
         return started(f);
     }
@@ -240,6 +389,9 @@ public final class Futures {
             Checks.notNull(connection, "connection");
         }
         WeftFuture<ByteBuf> f = new WeftFuture<>(connection.loop()); // releases a reply that lost to a cancel
+        if (scope != null) {
+            return forked(f, l -> connection.request(request, l));
+        }
         f.bind(connection.request(request, f));
         return started(f);
     }
@@ -254,6 +406,9 @@ public final class Futures {
             Checks.notNull(connection, "connection");
         }
         WeftFuture<Void> f = new WeftFuture<>(connection.loop());
+        if (scope != null) {
+            return forked(f, l -> connection.send(frame, l));
+        }
         f.bind(connection.send(frame, f));
         return started(f);
     }
@@ -281,6 +436,9 @@ public final class Futures {
         FutureTcpHandler adapter = new FutureTcpHandler(Checks.notNull(handler, "handler"));
         Loop loop = loop();
         WeftFuture<TcpServer> f = new WeftFuture<>(loop, true);
+        if (scope != null) {
+            return forked(f, l -> TcpServer.bind(loop, options, adapter, l));
+        }
         f.bind(TcpServer.bind(loop, options, adapter, f));
         return started(f);
     }

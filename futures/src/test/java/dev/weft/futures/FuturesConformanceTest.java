@@ -6,12 +6,15 @@ import dev.weft.conformance.Src;
 import dev.weft.conformance.StyleDriver;
 import dev.weft.core.Op;
 import dev.weft.core.Repeat;
+import dev.weft.core.Scope;
 import dev.weft.core.WeftRuntime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /** The conformance suite, in CompletableFuture style. */
 class FuturesConformanceTest extends ConformanceSuite {
@@ -100,6 +103,21 @@ class FuturesConformanceTest extends ConformanceSuite {
         @Override
         public <T> Outcome<T> timeout(Src<T> source, Duration timeout) {
             return observe(fu.timeout(stage(source), timeout));
+        }
+
+        @Override
+        public <T> Outcome<String> scope(Scope.Policy policy, Duration deadline, List<Op<T>> children,
+                List<Outcome<T>> seen, String result) {
+            Function<Futures, CompletionStage<String>> body = scoped -> {
+                for (int i = 0; i < children.size(); i++) {
+                    scoped.from(children.get(i)).whenComplete(seen.get(i)::deliver);
+                }
+                return CompletableFuture.completedFuture(result);
+            };
+            boolean ff = policy == Scope.Policy.FAIL_FAST;
+            return observe(deadline == null
+                    ? (ff ? fu.scope(body) : fu.supervisorScope(body))
+                    : (ff ? fu.scope(deadline, body) : fu.supervisorScope(deadline, body)));
         }
 
         private <T> List<CompletionStage<T>> stages(List<Src<T>> sources) {
