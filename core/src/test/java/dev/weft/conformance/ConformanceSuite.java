@@ -20,6 +20,7 @@ import dev.weft.core.Ops;
 import dev.weft.core.Repeat;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.Shared;
+import dev.weft.core.VirtualTime;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.WorkerPoolFullException;
 import io.micrometer.core.instrument.Counter;
@@ -31,6 +32,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -506,6 +508,113 @@ public abstract class ConformanceSuite {
         assertTrue(o.cancel());
         assertInstanceOf(CancellationException.class, o.failure());
         awaitTrue(never::isCancelled, "cancellation did not travel down to the operation");
+    }
+
+    // ---------------------------------------------------------------- virtual time
+
+    /** A runtime of this style on {@code vt} (closed after the test), with the style's driver over it. */
+    private record Virtual(WeftRuntime runtime, StyleDriver style) {}
+
+    private Virtual onVirtualTime(VirtualTime vt) {
+        WeftRuntime r = newRuntime(b -> b.virtualTime(vt));
+        return new Virtual(r, driver(r));
+    }
+
+    @Test
+    void underVirtualTimeADelayCompletesWhenTheClockReachesItAndNotBefore() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
+        Outcome<Void> o = v.style().delay(Duration.ofSeconds(30));
+        vt.advanceBy(Duration.ofSeconds(30).minusMillis(1));
+        assertFalse(o.isDelivered(), "a 30 s delay completed at " + vt.now());
+        assertEquals(Duration.ofMillis(29_999), vt.now());
+        vt.advanceBy(Duration.ofMillis(1));
+        // advanceBy returns only once what it fired has run to the end: no real 30 s, no waiting
+        assertTrue(o.isDelivered(), "advanceBy returned before the delay due in its window was delivered");
+        assertEquals(null, o.value());
+        assertSame(v.runtime().loop(0).thread(), o.deliveredOn(), "completion delivered off the loop");
+        assertEquals(0, vt.pendingTimers());
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void underVirtualTimeTimersFireInDeadlineOrderAndTiesInArmingOrder() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
+        List<String> fired = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Set<Thread> ranOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<Outcome<String>> outcomes = new ArrayList<>();
+        String[][] timers = {{"30", "30 s"}, {"10", "10 s, armed first"}, {"20", "20 s"}, {"10", "10 s, armed second"}};
+        for (String[] t : timers) {
+            outcomes.add(v.style().schedule(Duration.ofSeconds(Long.parseLong(t[0])), () -> {
+                fired.add(t[1]);
+                ranOn.add(Thread.currentThread());
+                return t[1];
+            }));
+            vt.runUntilIdle(); // the timer is armed (a coroutine style arms it from its coroutine) before the next
+        }
+        assertEquals(4, vt.pendingTimers());
+        vt.advanceBy(Duration.ofSeconds(10));
+        assertEquals(List.of("10 s, armed first", "10 s, armed second"), fired);
+        vt.advanceBy(Duration.ofSeconds(20));
+        assertEquals(List.of("10 s, armed first", "10 s, armed second", "20 s", "30 s"), fired);
+        assertEquals(Set.of(v.runtime().loop(0).thread()), ranOn, "a timer's task ran off its loop");
+        for (Outcome<String> o : outcomes) {
+            assertTrue(o.isDelivered());
+        }
+        assertDeliveredOnce(outcomes);
+    }
+
+    @Test
+    void underVirtualTimeATimeoutFailsWithOperationTimeoutExceptionAtItsDeadline() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
+        Promise<String> never = v.runtime().loop(0).promise(null);
+        Outcome<String> o = v.style().timeout(Src.of(never), Duration.ofSeconds(30));
+        vt.advanceBy(Duration.ofSeconds(30).minusMillis(1));
+        assertFalse(o.isDelivered(), "a 30 s timeout fired at " + vt.now());
+        vt.advanceBy(Duration.ofMillis(1));
+        assertTrue(o.isDelivered(), "advanceBy returned before the timeout due in its window was delivered");
+        Throwable f = o.failure();
+        assertInstanceOf(OperationTimeoutException.class, f);
+        assertEquals(Duration.ofSeconds(30), ((OperationTimeoutException) f).timeout());
+        assertSame(v.runtime().loop(0).thread(), o.deliveredOn());
+        awaitTrue(() -> v.style().liveThreads() == 0, v.style().name() + ": the timeout did not cancel the late child");
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void underVirtualTimeARepeatingTimerTicksOncePerPeriodInTheWindow() {
+        for (Repeat repeat : Repeat.values()) {
+            VirtualTime vt = VirtualTime.create();
+            Virtual v = onVirtualTime(vt);
+            AtomicInteger ticks = new AtomicInteger();
+            Outcome<Void> o = v.style().every(Duration.ZERO, Duration.ofSeconds(1), repeat, ticks::incrementAndGet);
+            vt.advanceBy(Duration.ofSeconds(10).minusNanos(1));
+            assertEquals(10, ticks.get(), repeat + ": ticks at 0 s .. 9 s");
+            vt.advanceBy(Duration.ofNanos(1));
+            assertEquals(11, ticks.get(), repeat + ": ticks at 0 s .. 10 s");
+            vt.advanceBy(Duration.ofMinutes(1));
+            assertEquals(71, ticks.get(), repeat + ": ticks at 0 s .. 70 s");
+            assertTrue(o.cancel());
+            assertInstanceOf(CancellationException.class, o.failure());
+            vt.advanceBy(Duration.ofMinutes(1));
+            assertEquals(71, ticks.get(), repeat + ": a cancelled timer ticked");
+            assertEquals(0, vt.pendingTimers(), repeat + ": a cancelled timer is still armed");
+        }
+    }
+
+    @Test
+    void underVirtualTimeTimersArmedByWhatATimerSetOffFireInTheSameWindow() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
+        Outcome<Integer> o = v.style().delaysInSequence(5, Duration.ofSeconds(1));
+        vt.advanceBy(Duration.ofSeconds(5).minusNanos(1));
+        assertFalse(o.isDelivered(), "five delays of 1 s, one after another, ended at " + vt.now());
+        vt.advanceBy(Duration.ofNanos(1));
+        assertTrue(o.isDelivered(), "advanceBy returned before the chain of delays in its window ended");
+        assertEquals(5, o.value());
+        assertDeliveredOnce(o);
     }
 
     // ---------------------------------------------------------------- all / any / race

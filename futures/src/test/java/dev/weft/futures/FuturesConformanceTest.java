@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** The conformance suite, in CompletableFuture style. */
@@ -60,6 +61,19 @@ class FuturesConformanceTest extends ConformanceSuite {
         @Override
         public Outcome<Void> delay(Duration delay) {
             return observe(fu.delay(delay));
+        }
+
+        @Override
+        public Outcome<Integer> delaysInSequence(int count, Duration each) {
+            CompletableFuture<Void> chain = fu.delay(each);
+            for (int i = 1; i < count; i++) {
+                chain = chain.thenCompose(v -> fu.delay(each));
+            }
+            CompletableFuture<Integer> done = chain.thenApply(v -> count);
+            Outcome<Integer> o = new Outcome<>();
+            o.handle(() -> done.cancel(true));
+            done.whenComplete(o::deliver);
+            return o;
         }
 
         @Override
