@@ -245,12 +245,13 @@ public final class Coroutines implements CloseParticipant {
     /**
      * For the virtual clock's settling: whether a coroutine may still run without virtual time
      * passing. A coroutine parked with no timeout (suspended on an operation, or waiting on a lock or
-     * latch) counts as idle; started, runnable, or parked with a timeout counts as running.
+     * latch) counts as idle; runnable, running, blocked or parked with a timeout counts as running. One
+     * not yet started (NEW) is idle: whoever launches it is running until {@code launch} returns.
      */
     private boolean anyCoroutineRunning() {
         for (Thread t : liveThreads) {
             Thread.State s = t.getState();
-            if (s != Thread.State.WAITING && s != Thread.State.TERMINATED) {
+            if (s == Thread.State.RUNNABLE || s == Thread.State.BLOCKED || s == Thread.State.TIMED_WAITING) {
                 return true;
             }
         }
