@@ -57,6 +57,9 @@ import java.util.function.BooleanSupplier;
  * on something the test would do after the call returns) makes the call fail with
  * {@link IllegalStateException} after {@link #SETTLE_TIMEOUT} of real time.
  *
+ * <p>Once the runtime is closed, moving the clock fires nothing (close has failed every pending
+ * operation) and only moves {@link #now()}.
+ *
  * <p><b>Thread rules.</b> One clock serves one runtime (all of its loops). The advancing calls wait,
  * so make them from the test's own thread: never from a loop thread or a coroutine of the runtime
  * ({@link IllegalStateException}). Calls on one clock are serialised. {@link #now()} and
@@ -197,6 +200,11 @@ public final class VirtualTime {
             for (;;) {
                 Timer t;
                 synchronized (lock) {
+                    if (rt != null && rt.isClosed()) {
+                        timers.clear(); // close() failed their operations; a loop-confined task must not run here
+                        now = target;
+                        return true;
+                    }
                     t = timers.peek();
                     if (t == null || t.deadline > target) {
                         now = target;

@@ -124,6 +124,20 @@ class VirtualTimeTest {
     }
 
     @Test
+    void afterCloseTheClockOnlyMoves() throws Exception {
+        VirtualTime vt = VirtualTime.create();
+        WeftRuntime rt = WeftRuntime.builder().loops(1).virtualTime(vt).build();
+        AtomicInteger fired = new AtomicInteger();
+        Op<Integer> op = rt.loop(0).schedule(Duration.ofSeconds(1), fired::incrementAndGet, null);
+        vt.runUntilIdle();
+        rt.close();
+        vt.advanceBy(Duration.ofSeconds(2));
+        assertEquals(0, fired.get(), "a timer fired after close");
+        assertEquals(Duration.ofSeconds(2), vt.now());
+        assertInstanceOf(RuntimeClosedException.class, assertThrows(Exception.class, () -> await(op)).getCause());
+    }
+
+    @Test
     void misuseIsRefusedWithAClearError() throws Exception {
         VirtualTime vt = VirtualTime.create();
         try (WeftRuntime rt = WeftRuntime.builder().loops(1).virtualTime(vt).build()) {
