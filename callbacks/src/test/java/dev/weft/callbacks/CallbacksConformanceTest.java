@@ -63,6 +63,28 @@ class CallbacksConformanceTest extends ConformanceSuite {
         }
 
         @Override
+        public Outcome<Integer> delaysInSequence(int count, Duration each) {
+            Outcome<Integer> o = new Outcome<>();
+            java.util.concurrent.atomic.AtomicReference<dev.weft.core.Cancellable> current =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            current.set(cb.delay(each, new Callback<Void>() {
+                private int done;
+
+                @Override
+                public void onComplete(Void value, Throwable failure) {
+                    if (failure != null) {
+                        o.deliver(null, failure);
+                    } else if (++done == count) {
+                        o.deliver(count, null);
+                    } else {
+                        current.set(cb.delay(each, this));
+                    }
+                }
+            }));
+            return o.handle(() -> current.get().cancel());
+        }
+
+        @Override
         public Outcome<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
             Outcome<Void> o = new Outcome<>();
             return o.handle(cb.every(initialDelay, period, repeat, tick, o::deliver));

@@ -2,10 +2,15 @@ package dev.weft.core;
 
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.internal.LoopTimers;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +49,8 @@ public final class Loop implements Executor {
     final EventLoop eventLoop;
     private volatile Thread thread;
     private final RunQueue queue;
+    /** The runtime's virtual clock, or {@code null} (real time): read once per timer armed (see armTimer). */
+    private final VirtualTime virtualTime;
     /** Loop-confined (see PendingRegistry). */
     private final PendingRegistry pending = new PendingRegistry();
 
@@ -60,8 +67,9 @@ public final class Loop implements Executor {
     @SuppressWarnings("unused") // through CARRYING
     private Thread carrying;
 
-    Loop(WeftRuntime runtime, int index, EventLoop eventLoop, boolean clocked) {
+    Loop(WeftRuntime runtime, int index, EventLoop eventLoop, boolean clocked, VirtualTime virtualTime) {
         this.runtime = runtime;
+        this.virtualTime = virtualTime;
         this.index = index;
         this.eventLoop = eventLoop;
         this.clocked = clocked;
@@ -203,6 +211,44 @@ public final class Loop implements Executor {
         } catch (Throwable e) {
             log.warn("task {} threw while running after loop {} ended", task, index, e);
         }
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /**
+     * THE entry point for every loop timer that counts as operation time: delay/schedule (TimerOp),
+     * every (RepeatOp), Ops.timeout (TimeoutOp), TCP's frame timer, and any deadline built later (a
+     * scope's, a per-operation one, WeftFuture.orTimeout): arm it here, or through
+     * {@link LoopTimers#arm} from outside this package, never with {@code eventLoop.schedule}. Runs
+     * {@code task} on this loop's thread after {@code delayNanos} of the runtime's clock: Netty's
+     * scheduler (no allocation beyond Netty's own), or the runtime's {@link VirtualTime}, which fires
+     * it only when a test moves the clock. {@code cancel(false)} on the handle stops a timer that has
+     * not fired, from any thread. Safe from any thread.
+     *
+     * <p>Timers that measure the machine, not the program, stay on {@code eventLoop.schedule}: the
+     * loop-lag probe, a socket's close grace, the acceptor's pause after an accept error (and the
+     * blocked-loop detector, which has its own thread).
+     */
+    ScheduledFuture<?> armTimer(long delayNanos, Runnable task) {
+        VirtualTime vt = virtualTime;
+        if (vt == null) {
+            return eventLoop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        }
+        return vt.arm(this, delayNanos, task);
+    }
+
+    /** The clock {@link #armTimer} counts on, in nanoseconds: {@link System#nanoTime()}, or the virtual clock's. */
+    long timerNanoTime() {
+        VirtualTime vt = virtualTime;
+        return vt == null ? System.nanoTime() : vt.nanoTime();
+    }
+
+    /**
+     * For {@link VirtualTime}'s settling: on this loop's next iteration, behind everything queued to
+     * it, hands {@code sink} the number of tasks the loop has run (exact there: see VirtualTime).
+     */
+    void countTasksAfterIo(LongConsumer sink) {
+        execute(() -> queue.offerTick(() -> sink.accept(metrics.tasks)));
     }
 
     // ---------------------------------------------------------------- pending registry
@@ -407,6 +453,27 @@ public final class Loop implements Executor {
             throw new ExceptionInInitializerError(e);
         }
         Carriers.install((loop, vt) -> loop.carrying(vt));
+        LoopTimers.install(new LoopTimers.Access() {
+            @Override
+            public ScheduledFuture<?> arm(Loop loop, long delayNanos, Runnable task) {
+                return loop.armTimer(delayNanos, task);
+            }
+
+            @Override
+            public long nanoTime(Loop loop) {
+                return loop.timerNanoTime();
+            }
+
+            @Override
+            public boolean onVirtualTime(WeftRuntime runtime) {
+                return runtime.virtualTime().isPresent();
+            }
+
+            @Override
+            public void addSettleProbe(WeftRuntime runtime, BooleanSupplier busy) {
+                runtime.virtualTime().ifPresent(vt -> vt.addProbe(busy));
+            }
+        });
     }
 
     @Override

@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -289,7 +288,7 @@ public final class Ops {
     private static final class TimeoutOp<T> extends Op<T> {
         private final Op<? extends T> child;
         private final Duration timeout;
-        private volatile io.netty.util.concurrent.ScheduledFuture<?> timer;
+        private volatile java.util.concurrent.ScheduledFuture<?> timer;
 
         TimeoutOp(Loop loop, Op<? extends T> child, Duration timeout, OpListener<? super T> listener) {
             super(loop, listener);
@@ -299,7 +298,7 @@ public final class Ops {
 
         void start(long nanos) {
             track();
-            timer = loop.eventLoop.schedule(this::expire, nanos, TimeUnit.NANOSECONDS);
+            timer = loop.armTimer(nanos, this::expire);
             child.onComplete((v, e) -> {
                 if (e == null ? complete(v) : fail(e)) { // a value after the timeout: complete() disposes of it
                     stopTimer();
@@ -320,7 +319,7 @@ public final class Ops {
         }
 
         private void stopTimer() {
-            io.netty.util.concurrent.ScheduledFuture<?> t = timer;
+            java.util.concurrent.ScheduledFuture<?> t = timer;
             if (t != null) {
                 t.cancel(false);
             }

@@ -1,12 +1,11 @@
 package dev.weft.core;
 
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * A repeating loop timer: runs its task on the loop at every tick until it is cancelled, its task
  * throws (the operation fails with that exception, no tick follows), or the runtime closes. It never
- * succeeds. One object is the start task and the tick; the Netty timer is re-armed per tick (fixed
+ * succeeds. One object is the start task and the tick; the loop timer ({@link Loop#armTimer}) is re-armed per tick (fixed
  * delay: from the end of the tick; fixed rate: from the previous deadline).
  */
 final class RepeatOp extends Op<Void> implements Runnable {
@@ -16,9 +15,9 @@ final class RepeatOp extends Op<Void> implements Runnable {
     /** Loop-confined. */
     private final Runnable task;
     private boolean started;
-    /** The next deadline of a fixed-rate timer (System.nanoTime based); loop-confined. */
+    /** The next deadline of a fixed-rate timer (on the loop's timer clock, Loop.timerNanoTime); loop-confined. */
     private long nextDeadline;
-    /** Written on the loop; read by a cancelling thread (Netty's cancel is thread-safe). */
+    /** Written on the loop; read by a cancelling thread (the timer's cancel is thread-safe). */
     private volatile ScheduledFuture<?> timer;
 
     RepeatOp(Loop loop, long initialNanos, long periodNanos, Repeat repeat, Runnable task, OpListener<? super Void> listener) {
@@ -34,7 +33,7 @@ final class RepeatOp extends Op<Void> implements Runnable {
         if (!started) {
             started = true;
             loop.register(this);
-            nextDeadline = System.nanoTime() + initialNanos;
+            nextDeadline = loop.timerNanoTime() + initialNanos;
             arm(initialNanos);
             return;
         }
@@ -52,7 +51,7 @@ final class RepeatOp extends Op<Void> implements Runnable {
         }
         if (repeat == Repeat.FIXED_RATE) {
             nextDeadline += periodNanos;
-            arm(Math.max(0, nextDeadline - System.nanoTime()));
+            arm(Math.max(0, nextDeadline - loop.timerNanoTime()));
         } else {
             arm(periodNanos);
         }
@@ -62,7 +61,7 @@ final class RepeatOp extends Op<Void> implements Runnable {
         if (isDone()) {
             return;
         }
-        ScheduledFuture<?> f = loop.eventLoop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> f = loop.armTimer(delayNanos, this);
         timer = f;
         if (isDone()) { // cancelled while arming
             f.cancel(false);

@@ -1,19 +1,18 @@
 package dev.weft.core;
 
-import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
- * A loop timer. One object is both the start task (run once on the loop: register, arm the Netty
- * timer) and the fire task (run by the Netty timer: run the optional task, complete).
+ * A loop timer. One object is both the start task (run once on the loop: register, arm the loop
+ * timer through {@link Loop#armTimer}) and the fire task (run when it fires: run the optional task, complete).
  */
 final class TimerOp<T> extends Op<T> implements Runnable {
     private final long delayNanos;
     /** Loop-confined. */
     private Callable<? extends T> task;
     private boolean armed;
-    /** Written on the loop when armed; read by a cancelling thread (Netty's cancel is thread-safe). */
+    /** Written on the loop when armed; read by a cancelling thread (the timer's cancel is thread-safe). */
     private volatile ScheduledFuture<?> timer;
 
     TimerOp(Loop loop, long delayNanos, Callable<? extends T> task, OpListener<? super T> listener) {
@@ -28,7 +27,7 @@ final class TimerOp<T> extends Op<T> implements Runnable {
             armed = true;
             loop.register(this);
             if (!isDone()) {
-                timer = loop.eventLoop.schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+                timer = loop.armTimer(delayNanos, this);
                 if (isDone()) { // cancelled while arming
                     timer.cancel(false);
                 }

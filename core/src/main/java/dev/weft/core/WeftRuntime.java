@@ -90,6 +90,8 @@ public final class WeftRuntime implements AutoCloseable {
     private final BlockedLoopDetector detector;
     private final PinningMonitor pinning;
     private final Duration blockedLoopThreshold;
+    /** The clock of the loops' operation timers when a test gave one, else {@code null} (real time). */
+    private final VirtualTime virtualTime;
 
     private volatile boolean closed;
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -101,6 +103,7 @@ public final class WeftRuntime implements AutoCloseable {
         this.closeTimeout = b.closeTimeout;
         this.coroutineScheduler = b.coroutineScheduler;
         this.registry = b.registry;
+        this.virtualTime = b.virtualTime;
         IoHandlerFactory netty = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         List<LoopIoHandler> handlers = new ArrayList<>();
         IoHandlerFactory io = executor -> {
@@ -117,7 +120,7 @@ public final class WeftRuntime implements AutoCloseable {
         this.loops = new Loop[b.loops];
         Iterator<io.netty.util.concurrent.EventExecutor> it = group.iterator();
         for (int i = 0; i < loops.length; i++) {
-            loops[i] = new Loop(this, i, (EventLoop) it.next(), registry != null); // clocked for utilisation
+            loops[i] = new Loop(this, i, (EventLoop) it.next(), registry != null, virtualTime); // clocked: utilisation
             synchronized (handlers) {
                 handlers.get(i).loop = loops[i]; // children are created in iteration order
             }
@@ -129,6 +132,14 @@ public final class WeftRuntime implements AutoCloseable {
             } catch (InterruptedException | ExecutionException | TimeoutException e) {
                 group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
                 throw new IllegalStateException("event loop " + l.index() + " did not start", e);
+            }
+        }
+        if (virtualTime != null) {
+            try {
+                virtualTime.attach(this);
+            } catch (IllegalStateException e) {
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                throw e;
             }
         }
         this.workerThreads = b.workerThreads;
@@ -256,6 +267,11 @@ public final class WeftRuntime implements AutoCloseable {
         return blockedLoopThreshold;
     }
 
+    /** The virtual clock the loops' operation timers run on, if the builder was given one ({@link Builder#virtualTime}). */
+    public Optional<VirtualTime> virtualTime() {
+        return Optional.ofNullable(virtualTime);
+    }
+
     /** The registry given to the builder, if any. */
     public Optional<MeterRegistry> meterRegistry() {
         return Optional.ofNullable(registry);
@@ -282,6 +298,16 @@ public final class WeftRuntime implements AutoCloseable {
      */
     public int queuedOffloads() {
         return Math.max(0, queuedOffloads.get());
+    }
+
+    /**
+     * For {@link VirtualTime}'s settling: whether an offload may be queued or running. A task is
+     * counted from before {@code execute} returns until its worker picks it up (queuedOffloads, which a
+     * worker decrements inside the task), and the pool counts it active from before that until after
+     * it has completed its operation (which queued the completion on the loop).
+     */
+    boolean offloadsInFlight() {
+        return queuedOffloads.get() > 0 || !workers.getQueue().isEmpty() || workers.getActiveCount() > 0;
     }
 
     /** Called by an offload as a worker picks it up. */
@@ -584,6 +610,7 @@ public final class WeftRuntime implements AutoCloseable {
         private Duration closeTimeout = Duration.ofSeconds(5);
         private CoroutineScheduler coroutineScheduler = CoroutineScheduler.LOOP_AFFINE;
         private String name;
+        private VirtualTime virtualTime;
         private Duration blockedLoopThreshold = thresholdProperty();
         private BlockedLoopHandler blockedLoopHandler;
         private Duration lagProbeInterval = Duration.ofMillis(100);
@@ -709,6 +736,19 @@ public final class WeftRuntime implements AutoCloseable {
         /** The shortest pinned block that {@link #reportPinning} reports (default 20 ms). */
         public Builder pinningThreshold(Duration threshold) {
             this.pinningThreshold = Checks.positive(threshold, "pinningThreshold");
+            return this;
+        }
+
+        /**
+         * For tests: runs the loops' operation timers (delay, schedule, every, timeouts, TCP frame
+         * timeouts, in every style) on {@code clock}, which fires them only when the test moves it
+         * ({@link VirtualTime#advanceBy}). One clock per runtime. See {@link VirtualTime} for the order
+         * timers fire in, what "settled" means, and which timers stay on real time.
+         *
+         * @throws IllegalStateException at {@link #build()} if {@code clock} already drives another runtime
+         */
+        public Builder virtualTime(VirtualTime clock) {
+            this.virtualTime = Checks.notNull(clock, "clock");
             return this;
         }
 

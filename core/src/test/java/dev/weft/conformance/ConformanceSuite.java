@@ -21,6 +21,7 @@ import dev.weft.core.Repeat;
 import dev.weft.core.Scope;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.Shared;
+import dev.weft.core.VirtualTime;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.WorkerPoolFullException;
 import io.micrometer.core.instrument.Counter;
@@ -32,6 +33,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -278,19 +280,19 @@ public abstract class ConformanceSuite {
 
     @Test
     void aFixedRateTimerTicksOnTheLoopUntilCancelledAndNeverAfter() {
+        VirtualTime vt = VirtualTime.create(); // exact tick counts, no real waiting
+        Virtual v = onVirtualTime(vt);
         List<Thread> ranOn = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Outcome<Void> o = style.every(Duration.ZERO, Duration.ofMillis(2), Repeat.FIXED_RATE,
+        Outcome<Void> o = v.style().every(Duration.ZERO, Duration.ofMillis(2), Repeat.FIXED_RATE,
                 () -> ranOn.add(Thread.currentThread()));
-        awaitTrue(() -> ranOn.size() >= 5, "a 2 ms timer did not tick 5 times");
+        vt.advanceBy(Duration.ofMillis(8));
+        assertEquals(5, ranOn.size(), "a 2 ms timer ticks at 0, 2, 4, 6 and 8 ms");
         assertTrue(o.cancel());
         assertInstanceOf(CancellationException.class, o.failure());
-        flushLoops(rt);
-        int after = ranOn.size();
-        style.delay(Duration.ofMillis(10)).value(); // five periods later, on the same loop
-        flushLoops(rt);
-        assertEquals(after, ranOn.size(), "the timer ticked after it was cancelled");
+        vt.advanceBy(Duration.ofMillis(10)); // five periods later
+        assertEquals(5, ranOn.size(), "the timer ticked after it was cancelled");
         for (Thread t : ranOn) {
-            assertSame(rt.loop(0).thread(), t, "a tick ran off the loop");
+            assertSame(v.runtime().loop(0).thread(), t, "a tick ran off the loop");
         }
         assertDeliveredOnce(o);
     }
@@ -319,17 +321,20 @@ public abstract class ConformanceSuite {
 
     @Test
     void aTimerWhoseTickThrowsEndsWithThatExceptionAndTicksNoMore() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
         AtomicInteger ticks = new AtomicInteger();
         IllegalStateException boom = new IllegalStateException("tick 3 failed");
-        Outcome<Void> o = style.every(Duration.ZERO, Duration.ofMillis(1), Repeat.FIXED_RATE, () -> {
+        Outcome<Void> o = v.style().every(Duration.ZERO, Duration.ofMillis(1), Repeat.FIXED_RATE, () -> {
             if (ticks.incrementAndGet() == 3) {
                 throw boom;
             }
         });
+        vt.advanceBy(Duration.ofMillis(2));
         assertSame(boom, o.failure());
-        style.delay(Duration.ofMillis(5)).value();
-        flushLoops(rt);
+        vt.advanceBy(Duration.ofMillis(5));
         assertEquals(3, ticks.get(), "a timer ticked after its tick threw");
+        assertEquals(0, vt.pendingTimers(), "a timer whose tick threw is still armed");
         assertDeliveredOnce(o);
     }
 
@@ -412,15 +417,17 @@ public abstract class ConformanceSuite {
 
     @Test
     void cancellingAPendingTimerStopsItForGood() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
         AtomicInteger fired = new AtomicInteger();
-        Outcome<Integer> o = style.schedule(Duration.ofMillis(40), fired::incrementAndGet);
+        Outcome<Integer> o = v.style().schedule(Duration.ofMillis(40), fired::incrementAndGet);
         assertTrue(o.cancel());
         assertInstanceOf(CancellationException.class, o.failure());
-        // A later timer on the same single loop fires after the cancelled one would have.
-        style.delay(Duration.ofMillis(120)).value();
+        vt.advanceBy(Duration.ofMillis(120)); // well past its deadline
         assertEquals(0, fired.get(), "a cancelled timer fired");
         assertDeliveredOnce(o);
-        assertEquals(0, rt.loop(0).pendingOperations(), "the cancelled timer is still registered");
+        assertEquals(0, v.runtime().loop(0).pendingOperations(), "the cancelled timer is still registered");
+        assertEquals(0, vt.pendingTimers(), "the cancelled timer is still armed");
     }
 
     @Test
@@ -480,11 +487,19 @@ public abstract class ConformanceSuite {
 
     @Test
     void timeoutFailsAndCancelsWhatIsLate() {
-        Promise<String> never = rt.loop(0).promise(null);
-        Outcome<String> o = style.timeout(Src.of(never), Duration.ofMillis(30));
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
+        StyleDriver style = v.style();
+        Promise<String> never = v.runtime().loop(0).promise(null);
+        Outcome<String> o = style.timeout(Src.of(never), Duration.ofSeconds(30));
+        vt.advanceBy(Duration.ofSeconds(30).minusMillis(1));
+        assertFalse(o.isDelivered(), "a 30 s timeout fired at " + vt.now());
+        vt.advanceBy(Duration.ofMillis(1));
+        assertTrue(o.isDelivered(), "advanceBy returned before the timeout due in its window was delivered");
+        assertSame(v.runtime().loop(0).thread(), o.deliveredOn());
         Throwable f = o.failure();
         assertInstanceOf(OperationTimeoutException.class, f);
-        assertEquals(Duration.ofMillis(30), ((OperationTimeoutException) f).timeout());
+        assertEquals(Duration.ofSeconds(30), ((OperationTimeoutException) f).timeout());
         // The late child is cancelled, in every style. A coroutine style's child is a coroutine that
         // waits for `never`; nothing completes `never`, so that coroutine ends only if it is cancelled:
         // before its body ran (it never waited) or while it waited (which cancels `never`). Its end is
@@ -509,11 +524,103 @@ public abstract class ConformanceSuite {
         awaitTrue(never::isCancelled, "cancellation did not travel down to the operation");
     }
 
+    // ---------------------------------------------------------------- virtual time
+
+    /** A runtime of this style on {@code vt} (closed after the test), with the style's driver over it. */
+    private record Virtual(WeftRuntime runtime, StyleDriver style) {}
+
+    private Virtual onVirtualTime(VirtualTime vt) {
+        WeftRuntime r = newRuntime(b -> b.virtualTime(vt));
+        return new Virtual(r, driver(r));
+    }
+
+    @Test
+    void underVirtualTimeADelayCompletesWhenTheClockReachesItAndNotBefore() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
+        Outcome<Void> o = v.style().delay(Duration.ofSeconds(30));
+        vt.advanceBy(Duration.ofSeconds(30).minusMillis(1));
+        assertFalse(o.isDelivered(), "a 30 s delay completed at " + vt.now());
+        assertEquals(Duration.ofMillis(29_999), vt.now());
+        vt.advanceBy(Duration.ofMillis(1));
+        // advanceBy returns only once what it fired has run to the end: no real 30 s, no waiting
+        assertTrue(o.isDelivered(), "advanceBy returned before the delay due in its window was delivered");
+        assertEquals(null, o.value());
+        assertSame(v.runtime().loop(0).thread(), o.deliveredOn(), "completion delivered off the loop");
+        assertEquals(0, vt.pendingTimers());
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void underVirtualTimeTimersFireInDeadlineOrderAndTiesInArmingOrder() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
+        List<String> fired = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Set<Thread> ranOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<Outcome<String>> outcomes = new ArrayList<>();
+        String[][] timers = {{"30", "30 s"}, {"10", "10 s, armed first"}, {"20", "20 s"}, {"10", "10 s, armed second"}};
+        for (String[] t : timers) {
+            outcomes.add(v.style().schedule(Duration.ofSeconds(Long.parseLong(t[0])), () -> {
+                fired.add(t[1]);
+                ranOn.add(Thread.currentThread());
+                return t[1];
+            }));
+            vt.runUntilIdle(); // the timer is armed (a coroutine style arms it from its coroutine) before the next
+        }
+        assertEquals(4, vt.pendingTimers());
+        vt.advanceBy(Duration.ofSeconds(10));
+        assertEquals(List.of("10 s, armed first", "10 s, armed second"), fired);
+        vt.advanceBy(Duration.ofSeconds(20));
+        assertEquals(List.of("10 s, armed first", "10 s, armed second", "20 s", "30 s"), fired);
+        assertEquals(Set.of(v.runtime().loop(0).thread()), ranOn, "a timer's task ran off its loop");
+        for (Outcome<String> o : outcomes) {
+            assertTrue(o.isDelivered());
+        }
+        assertDeliveredOnce(outcomes);
+    }
+
+    @Test
+    void underVirtualTimeARepeatingTimerTicksOncePerPeriodInTheWindow() {
+        for (Repeat repeat : Repeat.values()) {
+            VirtualTime vt = VirtualTime.create();
+            Virtual v = onVirtualTime(vt);
+            AtomicInteger ticks = new AtomicInteger();
+            Outcome<Void> o = v.style().every(Duration.ZERO, Duration.ofSeconds(1), repeat, ticks::incrementAndGet);
+            vt.advanceBy(Duration.ofSeconds(10).minusNanos(1));
+            assertEquals(10, ticks.get(), repeat + ": ticks at 0 s .. 9 s");
+            vt.advanceBy(Duration.ofNanos(1));
+            assertEquals(11, ticks.get(), repeat + ": ticks at 0 s .. 10 s");
+            vt.advanceBy(Duration.ofMinutes(1));
+            assertEquals(71, ticks.get(), repeat + ": ticks at 0 s .. 70 s");
+            assertTrue(o.cancel());
+            assertInstanceOf(CancellationException.class, o.failure());
+            vt.advanceBy(Duration.ofMinutes(1));
+            assertEquals(71, ticks.get(), repeat + ": a cancelled timer ticked");
+            assertEquals(0, vt.pendingTimers(), repeat + ": a cancelled timer is still armed");
+        }
+    }
+
+    @Test
+    void underVirtualTimeTimersArmedByWhatATimerSetOffFireInTheSameWindow() {
+        VirtualTime vt = VirtualTime.create();
+        Virtual v = onVirtualTime(vt);
+        Outcome<Integer> o = v.style().delaysInSequence(5, Duration.ofSeconds(1));
+        vt.advanceBy(Duration.ofSeconds(5).minusNanos(1));
+        assertFalse(o.isDelivered(), "five delays of 1 s, one after another, ended at " + vt.now());
+        vt.advanceBy(Duration.ofNanos(1));
+        assertTrue(o.isDelivered(), "advanceBy returned before the chain of delays in its window ended");
+        assertEquals(5, o.value());
+        assertDeliveredOnce(o);
+    }
+
     // ---------------------------------------------------------------- all / any / race
 
     @Test
     void allGivesEveryValueInInputOrder() {
-        Outcome<List<Integer>> o = style.all(List.of(Src.value(1, 15), Src.value(2, 1), Src.value(3, 0)));
+        VirtualTime vt = VirtualTime.create(); // the children complete in the reverse of input order, always
+        Virtual v = onVirtualTime(vt);
+        Outcome<List<Integer>> o = v.style().all(List.of(Src.value(1, 15), Src.value(2, 1), Src.value(3, 0)));
+        vt.advanceBy(Duration.ofMillis(15));
         assertEquals(List.of(1, 2, 3), o.value());
         assertDeliveredOnce(o);
     }
@@ -551,7 +658,10 @@ public abstract class ConformanceSuite {
     void anyFailsWithEveryFailureWhenAllFail() {
         IllegalStateException a = new IllegalStateException("a");
         IllegalArgumentException b = new IllegalArgumentException("b");
-        Throwable f = style.any(List.<Src<Integer>>of(Src.failure(a, 5), Src.failure(b, 0))).failure();
+        VirtualTime vt = VirtualTime.create(); // b fails first, always
+        Outcome<Integer> o = onVirtualTime(vt).style().any(List.<Src<Integer>>of(Src.failure(a, 5), Src.failure(b, 0)));
+        vt.advanceBy(Duration.ofMillis(5));
+        Throwable f = o.failure();
         assertInstanceOf(AllFailedException.class, f);
         assertEquals(2, f.getSuppressed().length);
         assertSame(a, Outcome.unwrap(f.getSuppressed()[0]));

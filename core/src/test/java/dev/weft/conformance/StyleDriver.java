@@ -31,6 +31,14 @@ public interface StyleDriver {
 
     <T> Outcome<T> schedule(Duration delay, Callable<T> task);
 
+    /**
+     * {@code count} delays of {@code each}, one after another, each started when the one before it
+     * completed, chained the way this style chains (a callback starting the next, a composed stage, a
+     * loop in one coroutine); completes with {@code count}. For the virtual-time tests: the clock must
+     * fire timers armed by what an earlier timer set off.
+     */
+    Outcome<Integer> delaysInSequence(int count, Duration each);
+
     <T> Outcome<T> offload(Callable<T> task);
 
     /** A repeating timer ({@code Loop.every}); the outcome is how it ended, its handle stops it. */

@@ -19,6 +19,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.OperationTimeoutException;
 import dev.weft.core.Promise;
 import dev.weft.core.RuntimeClosedException;
+import dev.weft.core.VirtualTime;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.tcp.ConnectionBusyException;
 import dev.weft.core.tcp.ConnectionClosedException;
@@ -470,12 +471,21 @@ public abstract class TcpConformanceSuite {
 
     @Test
     void aPeerThatStallsInTheMiddleOfAFrameIsClosedAfterTheFrameTimeout() throws Exception {
+        // On virtual time: the timeout cannot overtake the reply to the whole frame on a busy machine
+        // (with a real 100 ms it did, for a coroutine handler), and "not before" is checked exactly.
+        VirtualTime vt = VirtualTime.create();
+        TcpStyleDriver style = driver(newRuntime(b -> b.virtualTime(vt)));
         TcpOptions opts = TcpOptions.builder().frameTimeout(Duration.ofMillis(100)).build();
-        TcpServer server = serve(opts, ECHO);
+        TcpServer server = style.serve(opts, ECHO).value();
         TcpConnection idle = style.connect(server.localAddress(), opts).value();
         RawSocket staller = peer(RawSocket.connect(server.localAddress()));
         staller.writeFrame("whole").writeInt(10).write(new byte[3]);
         assertEquals("re:whole", staller.readFrame());
+        // The partial frame travels the real network: wait until the server has read it and armed its timer.
+        awaitTrue(() -> vt.pendingTimers() == 1, "the server did not arm a frame timer for the partial frame");
+        vt.advanceBy(Duration.ofMillis(100).minusNanos(1));
+        assertEquals(0, server.closedForFrameTimeout(), "closed before the frame timeout");
+        vt.advanceBy(Duration.ofNanos(1));
         staller.assertClosedByPeer();
         assertEquals(1, server.closedForFrameTimeout());
         assertEquals(0, server.partialFrameBytes(), "a closed connection still holds its charge");
@@ -488,6 +498,11 @@ public abstract class TcpConformanceSuite {
         Outcome<ByteBuf> o = style.request(c, buf("question"));
         assertEquals("question", s.readFrame());
         s.writeInt(10).write(new byte[3]);
+        awaitTrue(() -> vt.pendingTimers() == 1, "the client did not arm a frame timer for the partial reply");
+        vt.advanceBy(Duration.ofMillis(100).minusNanos(1));
+        assertFalse(o.isDelivered(), "the request failed before the frame timeout");
+        vt.advanceBy(Duration.ofNanos(1));
+        assertTrue(o.isDelivered(), "advanceBy returned before the frame timeout's failure was delivered");
         Throwable f = o.failure();
         assertInstanceOf(ConnectionClosedException.class, f);
         assertInstanceOf(FrameTimeoutException.class, f.getCause());

@@ -12,6 +12,7 @@ import dev.weft.core.Scope;
 import dev.weft.core.WeftRuntime;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.internal.LoopTimers;
 import dev.weft.core.tcp.TcpConnection;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
@@ -25,7 +26,9 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +83,11 @@ public final class Coroutines implements CloseParticipant {
     private final Object quiescence = new Object();
     /** Set while close() waits in {@link #awaitQuiescence} (any thread writes; a coroutine's end reads). */
     private volatile boolean closerWaiting;
+    /**
+     * The threads of the live coroutines, kept only on a runtime with a virtual clock (else
+     * {@code null}: no cost per launch): its settling asks whether any of them still runs.
+     */
+    private final Set<Thread> liveThreads;
 
     private Coroutines(WeftRuntime runtime, CoroutineScheduler requested) {
         this.runtime = runtime;
@@ -106,6 +114,12 @@ public final class Coroutines implements CloseParticipant {
         perLoop = new LoopCounters[loops.size()];
         for (int i = 0; i < perLoop.length; i++) {
             perLoop[i] = new LoopCounters();
+        }
+        if (LoopTimers.onVirtualTime(runtime)) {
+            liveThreads = ConcurrentHashMap.newKeySet();
+            LoopTimers.addSettleProbe(runtime, this::anyCoroutineRunning);
+        } else {
+            liveThreads = null;
         }
         runtime.addCloseParticipant(this);
         runtime.meterRegistry().ifPresent(this::registerMeters);
@@ -244,6 +258,9 @@ public final class Coroutines implements CloseParticipant {
                 ? factories[0] : factories[loop.index()];
         Thread t = f.newThread(() -> run(c));
         c.thread = t;
+        if (liveThreads != null) {
+            liveThreads.add(t);
+        }
         live.incrementAndGet();
         perLoop[loop.index()].started.increment();
         c.startTracking();
@@ -268,6 +285,9 @@ public final class Coroutines implements CloseParticipant {
                 link.onComplete(c.valueForScope(), c.failureForScope());
             }
             perLoop[c.loop().index()].completed.increment();
+            if (liveThreads != null) {
+                liveThreads.remove(Thread.currentThread());
+            }
             int left = live.decrementAndGet();
             if (left == 0 || (left == 1 && closerWaiting)) { // 1: the last one may be the closer itself
                 synchronized (quiescence) {
@@ -275,6 +295,22 @@ public final class Coroutines implements CloseParticipant {
                 }
             }
         }
+    }
+
+    /**
+     * For the virtual clock's settling: whether a coroutine may still run without virtual time
+     * passing. A coroutine parked with no timeout (suspended on an operation, or waiting on a lock or
+     * latch) counts as idle; runnable, running, blocked or parked with a timeout counts as running. One
+     * not yet started (NEW) is idle: whoever launches it is running until {@code launch} returns.
+     */
+    private boolean anyCoroutineRunning() {
+        for (Thread t : liveThreads) {
+            Thread.State s = t.getState();
+            if (s == Thread.State.RUNNABLE || s == Thread.State.BLOCKED || s == Thread.State.TIMED_WAITING) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The coroutine running on the current thread, or {@code null}. */

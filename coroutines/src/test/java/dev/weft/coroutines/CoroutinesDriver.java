@@ -55,6 +55,16 @@ final class CoroutinesDriver implements StyleDriver {
     }
 
     @Override
+    public Outcome<Integer> delaysInSequence(int count, Duration each) {
+        return inCoroutine(() -> {
+            for (int i = 0; i < count; i++) {
+                co.delay(each);
+            }
+            return count;
+        });
+    }
+
+    @Override
     public Outcome<Void> every(Duration initialDelay, Duration period, Repeat repeat, Runnable tick) {
         return inCoroutine(() -> co.await(co.every(initialDelay, period, repeat, tick)));
     }

@@ -66,6 +66,19 @@ class FuturesConformanceTest extends ConformanceSuite {
         }
 
         @Override
+        public Outcome<Integer> delaysInSequence(int count, Duration each) {
+            CompletableFuture<Void> chain = fu.delay(each);
+            for (int i = 1; i < count; i++) {
+                chain = chain.thenCompose(v -> fu.delay(each));
+            }
+            CompletableFuture<Integer> done = chain.thenApply(v -> count);
+            Outcome<Integer> o = new Outcome<>();
+            o.handle(() -> done.cancel(true));
+            done.whenComplete(o::deliver);
+            return o;
+        }
+
+        @Override
         public <T> Outcome<T> schedule(Duration delay, Callable<T> task) {
             return observe(fu.schedule(delay, task));
         }

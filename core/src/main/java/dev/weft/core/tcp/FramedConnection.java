@@ -3,6 +3,7 @@ package dev.weft.core.tcp;
 import dev.weft.core.Loop;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.internal.LoopTimers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -12,9 +13,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -190,6 +191,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess() && channel instanceof DuplexChannel duplex && channel.isActive()) {
                     duplex.shutdownOutput();
+                    // Real time even under VirtualTime: the grace is for the peer's kernel, not the program.
                     channel.eventLoop().schedule(() -> channel.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
                 } else {
                     channel.close();
@@ -309,9 +311,9 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         } else if (!frameInProgress || framesTaken != framesAtFrameStart) {
             frameInProgress = true; // a new frame began (the one before it is complete)
             framesAtFrameStart = framesTaken;
-            frameStartNanos = System.nanoTime();
+            frameStartNanos = LoopTimers.nanoTime(loop); // the clock the frame timer counts on (virtual in tests)
             if (frameTimer == null) {
-                frameTimer = channel.eventLoop().schedule(frameTimerTask, frameTimeoutNanos, TimeUnit.NANOSECONDS);
+                frameTimer = LoopTimers.arm(loop, frameTimeoutNanos, frameTimerTask);
             }
         }
         if (budget != null) {
@@ -350,9 +352,9 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         if (closing || !frameInProgress) {
             return; // complete, or we paused reading: a later frame arms it again
         }
-        long left = frameTimeoutNanos - (System.nanoTime() - frameStartNanos);
+        long left = frameTimeoutNanos - (LoopTimers.nanoTime(loop) - frameStartNanos);
         if (left > 0) {
-            frameTimer = channel.eventLoop().schedule(frameTimerTask, left, TimeUnit.NANOSECONDS);
+            frameTimer = LoopTimers.arm(loop, left, frameTimerTask);
             return;
         }
         FrameTimeoutException late = new FrameTimeoutException(reader.bufferedBytes(), options.frameTimeout());
