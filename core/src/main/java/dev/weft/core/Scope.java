@@ -6,7 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * A structured-concurrency scope: an operation that owns what is started in it (operations, child
@@ -116,7 +116,7 @@ public final class Scope<T> extends Op<T> {
     private final Child<T> body;
     private volatile boolean bodyTaken;
     /** The deadline's timer, or null. Written once before the scope is published. */
-    private io.netty.util.concurrent.ScheduledFuture<?> timer;
+    private ScheduledFuture<?> timer;
 
     private Scope(Loop loop, Policy policy, Duration deadline, OpListener<? super T> listener) {
         super(loop, listener, true);
@@ -144,8 +144,8 @@ public final class Scope<T> extends Op<T> {
         Scope<T> s = new Scope<>(loop, policy, deadline, listener);
         s.track();
         if (nanos >= 0) {
-            // one loop timer, armed as Ops.timeout arms its own
-            s.timer = loop.eventLoop.schedule(s::expire, nanos, TimeUnit.NANOSECONDS);
+            // one loop timer, on the runtime's clock (virtual in tests that configure one)
+            s.timer = loop.armTimer(nanos, s::expire);
         }
         s.link(s.body);
         return s;
@@ -343,7 +343,7 @@ public final class Scope<T> extends Op<T> {
     }
 
     private void stopTimer() {
-        io.netty.util.concurrent.ScheduledFuture<?> t = timer;
+        ScheduledFuture<?> t = timer;
         if (t != null) {
             t.cancel(false);
         }
