@@ -307,11 +307,10 @@ public final class Ops {
         @SuppressWarnings("unchecked")
         void start(long nanos) {
             track();
-            if (!child.isDone()) { // a child done already needs no timer
-                timer = loop.eventLoop.schedule(this, nanos, TimeUnit.NANOSECONDS);
-                if (isDone()) { // cancelled while arming: onCancel may have missed the timer
-                    stopTimer();
-                }
+            // Armed even for a child that is done: its delivery may still wait for its loop.
+            timer = loop.eventLoop.schedule(this, nanos, TimeUnit.NANOSECONDS);
+            if (isDone()) { // cancelled while arming: onCancel may have missed the timer
+                stopTimer();
             }
             ((Op<T>) child).onComplete(this);
         }
