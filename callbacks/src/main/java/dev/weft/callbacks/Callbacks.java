@@ -179,6 +179,22 @@ public final class Callbacks {
         return op;
     }
 
+    /**
+     * Calls back when {@code op} completes, if it does within {@code timeout}; otherwise cancels
+     * {@code op} (a value it delivers late is disposed of: a buffer released, a connection closed) and
+     * calls back with {@link dev.weft.core.OperationTimeoutException}, which names the timeout. One
+     * timer on {@code op}'s loop, cancelled when {@code op} completes first; the callback runs on that
+     * loop. The handle cancels {@code op} and the timer.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative, or {@code op} already has its listener
+     */
+    public <T> Cancellable await(Op<T> op, Duration timeout, Callback<? super T> callback) {
+        Checks.notNull(op, "op");
+        Checks.notNegative(timeout, "timeout");
+        Checks.notNull(callback, "callback");
+        return Ops.timeout(op.loop(), op, timeout, callback);
+    }
+
     /** Calls back with every value in input order, or with the first failure (cancelling the rest). */
     public <T> Cancellable all(List<? extends AsyncStep<? extends T>> steps, Callback<? super List<T>> callback) {
         Checks.notNull(callback, "callback");
@@ -347,6 +363,27 @@ public final class Callbacks {
             return scoped(l -> connection.request(request, l), callback);
         }
         return started(connection.request(request, callback));
+    }
+
+    /**
+     * {@link #request(TcpConnection, ByteBuf, Callback)} with a deadline: if the reply has not arrived
+     * within {@code timeout}, the request is cancelled (its reply, when it comes, is read and released,
+     * and later replies still match their requests) and the callback gets
+     * {@link dev.weft.core.OperationTimeoutException}, which names the timeout. One timer on the
+     * connection's loop, cancelled when the reply comes first; no thread. The request buffer belongs to
+     * Weft from this call on (also when it throws).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Cancellable request(TcpConnection connection, ByteBuf request, Duration timeout,
+            Callback<? super ByteBuf> callback) {
+        if (connection == null || callback == null || timeout == null || timeout.isNegative()) {
+            ReferenceCountUtil.release(request);
+            Checks.notNull(connection, "connection");
+            Checks.notNegative(timeout, "timeout");
+            Checks.notNull(callback, "callback");
+        }
+        return started(Ops.timeout(connection.loop(), connection.request(request, null), timeout, callback));
     }
 
     /**

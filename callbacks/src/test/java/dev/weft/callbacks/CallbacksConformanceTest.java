@@ -103,6 +103,12 @@ class CallbacksConformanceTest extends ConformanceSuite {
         }
 
         @Override
+        public <T> Outcome<T> awaitWithin(Op<T> op, Duration timeout) {
+            Outcome<T> o = new Outcome<>();
+            return o.handle(cb.await(op, timeout, o::deliver));
+        }
+
+        @Override
         public <T> Outcome<List<T>> all(List<Src<T>> sources) {
             Outcome<List<T>> o = new Outcome<>();
             return o.handle(cb.all(steps(sources), o::deliver));

@@ -88,6 +88,12 @@ class CallbacksTcpConformanceTest extends TcpConformanceSuite {
         }
 
         @Override
+        public Outcome<ByteBuf> requestWithin(TcpConnection connection, ByteBuf request, Duration timeout) {
+            Outcome<ByteBuf> o = new Outcome<>();
+            return o.handle(cb.request(connection, request, timeout, o::deliver));
+        }
+
+        @Override
         public Outcome<Void> send(TcpConnection connection, ByteBuf frame) {
             Outcome<Void> o = new Outcome<>();
             return o.handle(cb.send(connection, frame, o::deliver));

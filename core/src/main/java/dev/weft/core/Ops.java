@@ -285,9 +285,16 @@ public final class Ops {
         }
     }
 
-    private static final class TimeoutOp<T> extends Op<T> {
+    /**
+     * A deadline on one operation: one object that is the combined operation, its child's one listener
+     * and the loop timer's task, so that a deadline costs this object and Netty's timer entry and no
+     * closure. Armed on the timeout's loop (the child's, for the facades' per-operation deadlines),
+     * where it also fires and completes.
+     */
+    private static final class TimeoutOp<T> extends Op<T> implements OpListener<T>, Runnable {
         private final Op<? extends T> child;
         private final Duration timeout;
+        /** Written once by the starting thread; read by whoever stops the timer (Netty's cancel is thread-safe). */
         private volatile java.util.concurrent.ScheduledFuture<?> timer;
 
         TimeoutOp(Loop loop, Op<? extends T> child, Duration timeout, OpListener<? super T> listener) {
@@ -296,26 +303,37 @@ public final class Ops {
             this.timeout = timeout;
         }
 
+        @SuppressWarnings("unchecked")
         void start(long nanos) {
             track();
-            timer = loop.armTimer(nanos, this::expire);
-            child.onComplete((v, e) -> {
-                if (e == null ? complete(v) : fail(e)) { // a value after the timeout: complete() disposes of it
-                    stopTimer();
-                }
-            });
+            // Armed even for a child that is done: its delivery may still wait for its loop.
+            timer = loop.armTimer(nanos, this);
+            if (isDone()) { // cancelled while arming: onCancel may have missed the timer
+                stopTimer();
+            }
+            ((Op<T>) child).onComplete(this);
+        }
+
+        /** The child's outcome. */
+        @Override
+        public void onComplete(T value, Throwable failure) {
+            if (failure == null ? complete(value) : fail(failure)) { // a value after the timeout: complete() disposes of it
+                stopTimer();
+            }
+        }
+
+        /** The timer fired, on the loop. */
+        @Override
+        public void run() {
+            if (fail(new OperationTimeoutException(timeout))) {
+                child.cancel();
+            }
         }
 
         /** The timeout owns its child's value: one that arrives too late is closed if it is a connection. */
         @Override
         protected void disposeUnreceived(T value) {
             Disposal.dispose(value);
-        }
-
-        private void expire() {
-            if (fail(new OperationTimeoutException(timeout))) {
-                child.cancel();
-            }
         }
 
         private void stopTimer() {

@@ -613,6 +613,85 @@ public abstract class ConformanceSuite {
         assertDeliveredOnce(o);
     }
 
+    // ---------------------------------------------------------------- per-operation deadlines
+
+    @Test
+    void aDeadlineThatExpiresFailsWithOperationTimeoutNamingItAndCancelsTheOperation() {
+        Promise<String> never = rt.loop(0).promise(null);
+        Outcome<String> o = style.awaitWithin(never, Duration.ofMillis(30));
+        Throwable f = o.failure();
+        assertInstanceOf(OperationTimeoutException.class, f);
+        assertEquals(Duration.ofMillis(30), ((OperationTimeoutException) f).timeout());
+        assertTrue(f.getMessage().contains("30 ms"), f.getMessage());
+        assertSame(rt.loop(0).thread(), o.deliveredOn(), "the timeout was delivered off the loop");
+        awaitTrue(never::isCancelled, style.name() + ": the operation was not cancelled when its deadline expired");
+        assertDeliveredOnce(o);
+        assertEquals(0, Waits.scheduledTimers(rt.loop(0)), "a timer is left on the loop");
+    }
+
+    @Test
+    void anOperationThatCompletesBeforeItsDeadlineDeliversItsValueAndStopsTheTimer() {
+        Promise<String> p = rt.loop(0).promise(null);
+        Outcome<String> o = style.awaitWithin(p, Duration.ofHours(1));
+        awaitTrue(p::hasListener, "nobody waits for the operation");
+        assertEquals(1, Waits.scheduledTimers(rt.loop(0)), "a deadline is one loop timer");
+        assertTrue(style.liveThreads() <= (style.callsRunInCoroutine() ? 1 : 0),
+                style.name() + ": a deadline started a coroutine of its own");
+        p.succeed("in time");
+        assertEquals("in time", o.value());
+        assertSame(rt.loop(0).thread(), o.deliveredOn());
+        assertDeliveredOnce(o);
+        assertEquals(0, Waits.scheduledTimers(rt.loop(0)), style.name() + ": the deadline's timer outlived its operation");
+    }
+
+    @Test
+    void aFailureBeforeTheDeadlineIsDeliveredAsIs() {
+        Promise<String> p = rt.loop(0).promise(null);
+        Outcome<String> o = style.awaitWithin(p, Duration.ofHours(1));
+        awaitTrue(p::hasListener, "nobody waits for the operation");
+        IllegalStateException why = new IllegalStateException("failed in time");
+        p.failWith(why);
+        assertSame(why, o.failure());
+        assertEquals(0, Waits.scheduledTimers(rt.loop(0)), "the deadline's timer outlived its operation");
+    }
+
+    @Test
+    void cancellingAnOperationWithADeadlineCancelsItAndStopsTheTimer() {
+        Promise<String> p = rt.loop(0).promise(null);
+        Outcome<String> o = style.awaitWithin(p, Duration.ofHours(1));
+        awaitTrue(p::hasListener, "nobody waits for the operation");
+        o.awaitIssued();
+        assertTrue(o.cancel());
+        assertInstanceOf(CancellationException.class, o.failure());
+        awaitTrue(p::isCancelled, "the cancel did not reach the operation");
+        assertDeliveredOnce(o);
+        assertEquals(0, Waits.scheduledTimers(rt.loop(0)), "the cancelled deadline's timer is still armed");
+    }
+
+    /**
+     * A value that reaches the operation after its deadline expired (before or after the expiry has
+     * cancelled it, whichever the race gives): nobody receives it, so it is released.
+     */
+    @Test
+    void aValueThatArrivesAfterItsDeadlineIsReleased() {
+        Promise<ByteBuf> late = rt.loop(0).promise(null);
+        Outcome<ByteBuf> o = style.awaitWithin(late, Duration.ofMillis(30));
+        assertInstanceOf(OperationTimeoutException.class, o.failure());
+        ByteBuf value = held(7);
+        late.succeed(value);
+        assertReleased(value, "the value that arrived after its deadline");
+        assertDeliveredOnce(o);
+    }
+
+    @Test
+    void aNegativeDeadlineIsRejectedNamingIt() {
+        Promise<String> p = rt.loop(0).promise(null);
+        Throwable t = rejection(() -> style.awaitWithin(p, Duration.ofMillis(-1)));
+        assertInstanceOf(IllegalArgumentException.class, t);
+        assertEquals("timeout: PT-0.001S (expected: >= 0)", t.getMessage());
+        assertFalse(p.hasListener(), "a rejected deadline attached itself to the operation");
+    }
+
     // ---------------------------------------------------------------- all / any / race
 
     @Test

@@ -46,6 +46,12 @@ public interface StyleDriver {
 
     <T> Outcome<T> await(Op<T> op);
 
+    /**
+     * Awaits {@code op} with this style's per-operation deadline ({@code await(op, timeout)} in
+     * callbacks and coroutines, {@code from(op, timeout)} in futures): one loop timer, no thread.
+     */
+    <T> Outcome<T> awaitWithin(Op<T> op, Duration timeout);
+
     <T> Outcome<List<T>> all(List<Src<T>> sources);
 
     <T> Outcome<T> any(List<Src<T>> sources);

@@ -254,6 +254,64 @@ public abstract class TcpConformanceSuite {
         assertEquals("re:next", take(next.value()));
     }
 
+    // ---------------------------------------------------------------- per-operation deadlines
+
+    /**
+     * A request whose deadline expires: the caller gets OperationTimeoutException naming the timeout,
+     * the request is cancelled (no longer pending once its reply is consumed), the reply that comes
+     * later is released (the leak check after each test), and the next request gets its own reply.
+     */
+    @Test
+    void aRequestPastItsDeadlineFailsWithOperationTimeoutAndItsLateReplyIsReleased() {
+        Promise<ByteBuf> slow = rt.loop(0).promise(null);
+        TcpServer server = serve(TcpOptions.defaults(), req -> text(req).equals("slow") ? new Handling.Await(slow) : echo(req));
+        TcpConnection c = connect(server);
+        Outcome<ByteBuf> o = style.requestWithin(c, buf("slow"), Duration.ofMillis(30));
+        Throwable f = o.failure();
+        assertInstanceOf(OperationTimeoutException.class, f);
+        assertEquals(Duration.ofMillis(30), ((OperationTimeoutException) f).timeout());
+        assertSame(c.loop().thread(), o.deliveredOn(), "the timeout was delivered off the connection's loop");
+        awaitTrue(slow::hasListener, "the request did not reach the server");
+        ByteBuf lateReply = buf("re:slow");
+        slow.succeed(lateReply);
+        assertEquals("re:next", take(style.request(c, buf("next")).value()), "the late reply was given to the next request");
+        awaitTrue(() -> c.pendingRequests() == 0, "the timed-out request's reply was not consumed");
+        flushLoops(rt);
+        o.assertDeliveredOnce();
+        assertEquals(0, Waits.scheduledTimers(c.loop()), "a deadline's timer is left on the connection's loop");
+    }
+
+    @Test
+    void aRequestThatIsAnsweredBeforeItsDeadlineGetsItsReplyAndStopsTheTimer() {
+        TcpServer server = serve(TcpOptions.defaults(), ECHO);
+        TcpConnection c = connect(server);
+        int before = Waits.scheduledTimers(c.loop());
+        Outcome<ByteBuf> o = style.requestWithin(c, buf("in time"), Duration.ofHours(1));
+        assertEquals("re:in time", take(o.value()));
+        assertSame(c.loop().thread(), o.deliveredOn());
+        flushLoops(rt);
+        o.assertDeliveredOnce();
+        assertEquals(before, Waits.scheduledTimers(c.loop()), style.name() + ": the deadline's timer outlived its request");
+    }
+
+    @Test
+    void aRequestWithANegativeDeadlineIsRejectedNamingItAndItsBufferReleased() {
+        TcpServer server = serve(TcpOptions.defaults(), ECHO);
+        TcpConnection c = connect(server);
+        ByteBuf request = buf("never sent");
+        Throwable t;
+        try {
+            t = style.requestWithin(c, request, Duration.ofMillis(-5)).failure();
+            assertTrue(style.callsRunInCoroutine(), style.name() + ": bad input must be rejected by the call itself");
+        } catch (IllegalArgumentException thrown) {
+            t = thrown;
+        }
+        assertInstanceOf(IllegalArgumentException.class, t);
+        assertEquals("timeout: PT-0.005S (expected: >= 0)", t.getMessage());
+        assertEquals(0, request.refCnt(), "the request buffer Weft owned was not released");
+        assertEquals(0, c.pendingRequests(), "a rejected request was sent");
+    }
+
     // ---------------------------------------------------------------- connect
 
     @Test

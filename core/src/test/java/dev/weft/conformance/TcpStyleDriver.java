@@ -48,6 +48,9 @@ public interface TcpStyleDriver {
     /** A request under this style's timeout combinator. */
     Outcome<ByteBuf> request(TcpConnection connection, ByteBuf request, Duration timeout);
 
+    /** A request with this style's per-operation deadline ({@code request(connection, request, timeout)}). */
+    Outcome<ByteBuf> requestWithin(TcpConnection connection, ByteBuf request, Duration timeout);
+
     Outcome<Void> send(TcpConnection connection, ByteBuf frame);
 
     Outcome<Void> close(TcpConnection connection);

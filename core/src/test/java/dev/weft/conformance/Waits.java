@@ -143,4 +143,23 @@ public final class Waits {
         });
         return f.get(WAIT, TimeUnit.SECONDS);
     }
+
+    /**
+     * How many timers {@code loop}'s Netty event loop holds (its scheduled-task queue), counted on the
+     * loop after everything queued before: a cancelled timer's removal, queued by a cancel from another
+     * thread, has run by then. Reads a Netty field reflectively (test-only).
+     */
+    public static int scheduledTimers(Loop loop) {
+        try {
+            return loop.eventLoop().submit(() -> {
+                java.lang.reflect.Field f = io.netty.util.concurrent.AbstractScheduledEventExecutor.class
+                        .getDeclaredField("scheduledTaskQueue");
+                f.setAccessible(true);
+                java.util.Queue<?> q = (java.util.Queue<?>) f.get(loop.eventLoop());
+                return q == null ? 0 : q.size();
+            }).get(WAIT, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("could not count the timers of " + loop, e);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.weft.coroutines;
 
 import dev.weft.core.Loop;
 import dev.weft.core.internal.Carriers;
+import dev.weft.core.internal.Disposal;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import dev.weft.core.Scope;
@@ -43,6 +44,8 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     Thread thread;
     /** The operation this coroutine waits on now; written by its own thread, read by a canceller. */
     private volatile Op<?> suspendedOn;
+    /** The innermost {@code withTimeout} deadline the body runs under, or {@code null}; its own thread's. */
+    CoroutineDeadline deadline;
     /**
      * Whether {@link #onCancel()} interrupted the thread: NOT_INTERRUPTED until the canceller (once: a
      * coroutine is cancelled at most once) reaches a final state, NO_INTERRUPT (it cancelled the
@@ -191,8 +194,13 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             }
             // an operation whose cancel ends it later (a scope awaiting its children): wait for that
         }
+        CoroutineDeadline d = deadline;
+        if (d != null && CoroutineDeadline.outermostExpired(d) != null) { // past a withTimeout deadline: as cancelled
+            op.cancel();
+            return timedOutOr(d, op);
+        }
         suspendedOn = op;
-        if (isDone()) {
+        if (isDone() || d != null && CoroutineDeadline.outermostExpired(d) != null) { // a canceller or timer that missed op
             op.cancel();
         }
         int parks = 0;
@@ -217,7 +225,42 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             consumeCancelInterrupt();
         }
         owner.counted(this, parks);
+        return d == null ? op.getOrThrow() : timedOutOr(d, op);
+    }
+
+    /**
+     * {@code op}'s outcome; or, once a {@code withTimeout} deadline has expired, that deadline's
+     * {@link dev.weft.core.OperationTimeoutException}, promptly (as kotlinx's cancellation): also when
+     * {@code op} got its value before the timer could cancel it, a value then disposed of, since the
+     * body will not receive it. A cancellation of the coroutine itself wins.
+     */
+    private <R> R timedOutOr(CoroutineDeadline d, Op<R> op) {
+        if (!isCancelled()) {
+            CoroutineDeadline expired = CoroutineDeadline.outermostExpired(d);
+            if (expired != null) {
+                if (!op.isFailed()) {
+                    Disposal.dispose(op.valueNow());
+                }
+                throw expired.timedOut();
+            }
+        }
         return op.getOrThrow();
+    }
+
+    /** A suspending call about to start its operation: refused under an expired deadline. Own thread. */
+    void checkDeadline() {
+        CoroutineDeadline d = deadline;
+        if (d != null) {
+            CoroutineDeadline expired = CoroutineDeadline.outermostExpired(d);
+            if (expired != null) {
+                throw expired.timedOut();
+            }
+        }
+    }
+
+    /** The operation the body is suspended on, or {@code null} (for a deadline's timer). */
+    Op<?> suspendedOn() {
+        return suspendedOn;
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.weft.core.IllegalBlockingCallException;
 import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
+import dev.weft.core.OperationTimeoutException;
 import dev.weft.core.Ops;
 import dev.weft.core.Repeat;
 import dev.weft.core.Scope;
@@ -321,13 +322,17 @@ public final class Coroutines implements CloseParticipant {
     /**
      * The coroutine making a suspending call, or {@code null} outside one. A cancelled coroutine's
      * call throws here, before it starts anything: an operation started and then cancelled could
-     * already have taken effect on its loop (a close would have closed).
+     * already have taken effect on its loop (a close would have closed). So does a call past its
+     * {@link #withTimeout} deadline, with {@link OperationTimeoutException}.
      */
     private static Coroutine<?> caller() {
         Coroutine<?> c = current();
-        if (c != null && c.isCancelled()) {
-            c.consumeCancelInterrupt();
-            throw new CancellationException("coroutine cancelled: its later suspending calls start nothing");
+        if (c != null) {
+            if (c.isCancelled()) {
+                c.consumeCancelInterrupt();
+                throw new CancellationException("coroutine cancelled: its later suspending calls start nothing");
+            }
+            c.checkDeadline();
         }
         return c;
     }
@@ -410,6 +415,27 @@ public final class Coroutines implements CloseParticipant {
         return w.await(op);
     }
 
+    /**
+     * {@link #await(Op)} with a deadline: returns {@code op}'s outcome if it completes within
+     * {@code timeout}; otherwise cancels {@code op} (a value it delivers late is disposed of: a buffer
+     * released, a connection closed) and throws {@link OperationTimeoutException}, which names the
+     * timeout. One timer on {@code op}'s loop, cancelled when {@code op} completes first; no thread.
+     * An operation that has already completed returns its outcome at once, with no timer.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative, or {@code op} already has its listener
+     */
+    public <T> T await(Op<T> op, Duration timeout) {
+        Checks.notNull(op, "op");
+        Checks.notNegative(timeout, "timeout");
+        if (op.isDone()) {
+            return await(op);
+        }
+        if (op instanceof Coroutine<?> awaited) {
+            awaited.outcomeTaken();
+        }
+        return await(Ops.timeout(op.loop(), op, timeout, null));
+    }
+
     /** Runs each body as a child coroutine; returns every value in input order, or throws the first failure (cancelling the rest). */
     public <T> List<T> all(List<? extends Callable<? extends T>> bodies) {
         Checks.noNulls(bodies, "bodies");
@@ -439,13 +465,38 @@ public final class Coroutines implements CloseParticipant {
     }
 
     /**
-     * Runs {@code body} as a child coroutine; returns its value if it finishes within {@code timeout},
-     * else cancels it and throws {@link dev.weft.core.OperationTimeoutException}.
+     * Runs {@code body} with a deadline: returns its value if it finishes within {@code timeout}, else
+     * throws {@link OperationTimeoutException} (naming the timeout), as kotlinx's {@code withTimeout}.
+     *
+     * <p>In a coroutine, the body runs in the calling coroutine itself, under one timer on its loop (no
+     * other coroutine, no thread). When the timer fires, the operation the body is suspended on is
+     * cancelled (a value it delivers late is disposed of) and that suspending call throws
+     * {@code OperationTimeoutException}; so does every later suspending call of the body, before it
+     * starts anything; a body blocked outside Weft (a JDK sleep, queue or socket) is interrupted, as
+     * cancelling a coroutine interrupts it, and that interrupt is cleared when the timeout reaches the
+     * body. When the body ends after the deadline, {@code withTimeout} throws
+     * {@code OperationTimeoutException} even if the body caught it and returned (its value is then
+     * disposed of: released, or closed if a connection); a different exception the body throws goes
+     * through as it is. Deadlines nest: an inner {@code withTimeout} lets an outer one's timeout
+     * through. Cancelling the coroutine wins over its deadline ({@code CancellationException}).
+     * A zero timeout throws at once without running the body.
+     *
+     * <p>Outside a coroutine, {@code body} runs as a child coroutine, which the timeout cancels, and
+     * the calling thread waits (not on a loop thread: {@link IllegalBlockingCallException}).
+     *
+     * <p>Failures: the body's unchecked exceptions as they are, checked ones wrapped in
+     * {@link java.util.concurrent.CompletionException}.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
      */
     public <T> T withTimeout(Duration timeout, Callable<? extends T> body) {
         Checks.notNegative(timeout, "timeout");
         Checks.notNull(body, "body");
-        // Captures this: one small object beside the child coroutine and its thread.
+        Coroutine<?> c = caller();
+        if (c != null) {
+            return CoroutineDeadline.run(c, timeout, body);
+        }
+        // Outside a coroutine: a child coroutine and a timeout over it (captures this).
         return suspendOrWait("Coroutines.withTimeout()", body, timeout,
                 (loop, b, t, l) -> Ops.<T>timeout(loop, start(loop, b, true, null, null, null), t, l));
     }
@@ -571,6 +622,26 @@ public final class Coroutines implements CloseParticipant {
     }
 
     /**
+     * {@link #request(TcpConnection, ByteBuf)} with a deadline: if the reply has not arrived within
+     * {@code timeout}, the request is cancelled (its reply, when it comes, is read and released, and
+     * later replies still match their requests) and this throws {@link OperationTimeoutException},
+     * which names the timeout. One timer on the connection's loop, cancelled when the reply comes
+     * first; no thread, no other coroutine. The request buffer belongs to Weft from this call on (also
+     * when it throws).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public ByteBuf request(TcpConnection connection, ByteBuf request, Duration timeout) {
+        checkConnection(connection, request);
+        if (timeout == null || timeout.isNegative()) {
+            ReferenceCountUtil.release(request);
+            Checks.notNegative(timeout, "timeout");
+        }
+        return suspendOrWait("Coroutines.request()", connection, request, request,
+                (loop, conn, req, l) -> conn.request(req, null), timeout);
+    }
+
+    /**
      * Sends {@code frame} without awaiting a reply; suspends until it was written to the socket (the
      * server's reply to it is read and dropped). Owns {@code frame} from this call on.
      */
@@ -658,7 +729,7 @@ public final class Coroutines implements CloseParticipant {
             if (c == null) {
                 w = outside(what);
             }
-        } catch (CancellationException | IllegalBlockingCallException refused) {
+        } catch (CancellationException | IllegalBlockingCallException | OperationTimeoutException refused) {
             ReferenceCountUtil.release(owned);
             throw refused;
         }
@@ -666,6 +737,29 @@ public final class Coroutines implements CloseParticipant {
             return c.suspend(started(start.start(c.loop(), a, b, c.resumer)));
         }
         return w.await(started(start.start(runtime.loop(), a, b, w)));
+    }
+
+    /**
+     * A suspending call with a per-operation deadline: {@code start} makes the operation without a
+     * listener, and a timeout on the operation's own loop ({@link Ops#timeout}: one timer, no thread)
+     * becomes the wait's listener. Refusals as for the other calls.
+     */
+    private <A, B, R> R suspendOrWait(String what, A a, B b, ByteBuf owned, Start<A, B, R> start, Duration timeout) {
+        Coroutine<?> c;
+        ThreadWaiter w = null;
+        try {
+            c = caller();
+            if (c == null) {
+                w = outside(what);
+            }
+        } catch (CancellationException | IllegalBlockingCallException | OperationTimeoutException refused) {
+            ReferenceCountUtil.release(owned);
+            throw refused;
+        }
+        Loop loop = c != null ? c.loop() : runtime.loop();
+        Op<R> op = start.start(loop, a, b, null);
+        Op<R> timed = started(Ops.timeout(op.loop(), op, timeout, c != null ? c.resumer : w));
+        return c != null ? c.suspend(timed) : w.await(timed);
     }
 
     /** Counts an operation this facade started (a null check without a registry). */

@@ -85,6 +85,11 @@ final class CoroutinesDriver implements StyleDriver {
     }
 
     @Override
+    public <T> Outcome<T> awaitWithin(Op<T> op, Duration timeout) {
+        return inCoroutine(() -> co.await(op, timeout));
+    }
+
+    @Override
     public <T> Outcome<List<T>> all(List<Src<T>> sources) {
         return inCoroutine(() -> co.all(bodies(sources)));
     }

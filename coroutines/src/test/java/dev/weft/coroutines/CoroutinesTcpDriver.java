@@ -101,6 +101,11 @@ final class CoroutinesTcpDriver implements TcpStyleDriver {
     }
 
     @Override
+    public Outcome<ByteBuf> requestWithin(TcpConnection connection, ByteBuf request, Duration timeout) {
+        return withBuffer(connection.loop(), request, () -> co.request(connection, request, timeout));
+    }
+
+    @Override
     public Outcome<Void> send(TcpConnection connection, ByteBuf frame) {
         return withBuffer(connection.loop(), frame, () -> {
             co.send(connection, frame);

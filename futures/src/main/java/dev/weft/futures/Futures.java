@@ -213,6 +213,24 @@ public final class Futures {
         return f;
     }
 
+    /**
+     * A future of a core operation with a deadline: completes like {@code op} if it completes within
+     * {@code timeout}; otherwise {@code op} is cancelled (a value it delivers late is disposed of: a
+     * buffer released, a connection closed) and the future fails with
+     * {@link dev.weft.core.OperationTimeoutException}, which names the timeout. One timer on
+     * {@code op}'s loop, cancelled when {@code op} completes first; the future completes on that loop.
+     * Cancelling the future cancels {@code op} and the timer.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative, or {@code op} already has its listener
+     */
+    public <T> WeftFuture<T> from(Op<T> op, Duration timeout) {
+        Checks.notNull(op, "op");
+        Checks.notNegative(timeout, "timeout");
+        WeftFuture<T> f = new WeftFuture<>(op.loop());
+        f.bind(Ops.timeout(op.loop(), op, timeout, f));
+        return f;
+    }
+
     /** Every value in input order, or the first failure (cancelling the rest). */
     public <T> WeftFuture<List<T>> all(List<? extends CompletionStage<? extends T>> stages) {
         Loop loop = loop();
@@ -393,6 +411,28 @@ public final class Futures {
             return forked(f, l -> connection.request(request, l));
         }
         f.bind(connection.request(request, f));
+        return started(f);
+    }
+
+    /**
+     * {@link #request(TcpConnection, ByteBuf)} with a deadline: if the reply has not arrived within
+     * {@code timeout}, the request is cancelled (its reply, when it comes, is read and released, and
+     * later replies still match their requests) and the future fails with
+     * {@link dev.weft.core.OperationTimeoutException}, which names the timeout. One timer on the
+     * connection's loop, cancelled when the reply comes first; no thread. The request buffer belongs to
+     * Weft from this call on (also when it throws).
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public WeftFuture<ByteBuf> request(TcpConnection connection, ByteBuf request, Duration timeout) {
+        if (connection == null || timeout == null || timeout.isNegative()) {
+            ReferenceCountUtil.release(request);
+            Checks.notNull(connection, "connection");
+            Checks.notNegative(timeout, "timeout");
+        }
+        Loop loop = connection.loop();
+        WeftFuture<ByteBuf> f = new WeftFuture<>(loop);
+        f.bind(Ops.timeout(loop, connection.request(request, null), timeout, f));
         return started(f);
     }
 

@@ -5,11 +5,16 @@ import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import dev.weft.core.internal.Disposal;
+import dev.weft.core.internal.LoopTimers;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 /**
  * A {@link CompletableFuture} bound to a Weft loop and, usually, to the operation behind it.
@@ -25,7 +30,33 @@ import java.util.concurrent.TimeoutException;
  *       {@link IllegalBlockingCallException} instead of deadlocking the loop. In a coroutine (a
  *       virtual thread, loop-carried or not) they park it like any blocking call: its carrier,
  *       the loop thread for a loop-affine coroutine, goes on with other work meanwhile.</li>
+ *   <li>{@link #orTimeout} and {@link #completeOnTimeout} arm one timer on this future's loop (not
+ *       {@code CompletableFuture}'s delayer thread): on expiry the future is completed on the loop, so
+ *       its dependents run there, and the stage is then abandoned as if cancelled (below): the
+ *       operation underneath is cancelled and a value it delivers late is released. A timer whose
+ *       future completes first is cancelled.</li>
  * </ul>
+ *
+ * <h2>Cancelling a dependent stage</h2>
+ * A stage made from this one ({@code thenApply}, {@code thenCompose}, {@code whenComplete},
+ * {@code exceptionally}, {@code copy()}, their {@code ...Async} variants, and the receiver side of
+ * {@code thenCombine}/{@code applyToEither}) is a <em>dependent</em> of it. The rule:
+ * <blockquote>When a stage is <em>abandoned</em> (cancelled, or expired by {@code orTimeout} /
+ * {@code completeOnTimeout}) while pending, it stops depending on the stage it was made from; a
+ * stage that thereby has no dependent left and no thread waiting in {@code join}/{@code get} is
+ * cancelled in turn, up the chain, down to the operation, whose late reply is then released.</blockquote>
+ * Counting, precisely: each stage counts the dependents made from it, plus the threads blocked in
+ * its {@code join}/{@code get}. A dependent leaves the count only when it is abandoned while pending
+ * (a dependent that completes normally stays counted, so it never cancels anything), and the count
+ * reaching zero that way cancels the stage. So {@code f.thenApply(a).cancel(true)} cancels {@code f}'s
+ * operation when nothing else was made from {@code f}, and leaves it alone when {@code f.thenAccept(b)}
+ * (still pending) or a combinator ({@link Futures#all} and the like, which depend on their stages)
+ * also depends on it. Not counted: a caller that only holds {@code f} and will read it later
+ * ({@code getNow}, {@code isDone}, a dependent attached after the cancellation); hold a dependent
+ * ({@code f.copy()}) or do not cancel the last one while you still want {@code f}'s outcome. The other
+ * side of a two-stage dependent ({@code thenCombine}'s argument) and the stage a {@code thenCompose}
+ * function returned are not cancelled. A value the stage receives as the last dependent is
+ * cancelled from another thread can still reach it; it is then its receiver's as usual.
  *
  * @param <T> the value type
  */
@@ -33,6 +64,13 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     private final Loop loop;
     /** The operation behind this future; set once before the future is published. */
     private Op<?> op;
+    /**
+     * The stage this one was made from ({@link #newIncompleteFuture} of it), or {@code null}; set before
+     * publication, taken (nulled) by the one thread that abandons this stage.
+     */
+    private volatile WeftFuture<?> upstream;
+    /** Dependents made from this stage and not abandoned, plus threads in join/get (see the class comment). Any thread. */
+    private volatile int dependents;
 
     /**
      * Whether the value was made for this future alone (a connect's connection, a bind's server, a
@@ -74,13 +112,127 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         }
     }
 
+    /**
+     * Cancels this stage: the operation underneath (a timer stops, an offload is interrupted, a request
+     * is cancelled and its late reply released), and, for a dependent stage, the stage it was made from
+     * when nothing else depends on that (see the class comment). May be called from any thread.
+     */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
         Op<?> o = op;
         if (o != null) {
             o.cancel();
         }
-        return super.cancel(mayInterruptIfRunning);
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        if (cancelled) {
+            abandoned();
+        }
+        return cancelled;
+    }
+
+    /**
+     * Completes this future exceptionally with a {@link TimeoutException} (its message names the
+     * timeout) unless it completes first; then cancels the operation underneath, or abandons the stage
+     * this one depends on (see the class comment). Unlike {@code CompletableFuture}'s, the timer is
+     * this future's loop's and the future is completed on the loop, so its dependents run there; the
+     * timer is cancelled when the future completes first. May be called from any thread.
+     *
+     * @param timeout how long to wait, in {@code unit}; {@code >= 0}
+     * @return this future
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    @Override
+    public WeftFuture<T> orTimeout(long timeout, TimeUnit unit) {
+        arm(timeout, unit, false, null);
+        return this;
+    }
+
+    /**
+     * Completes this future with {@code value} unless it completes within {@code timeout}; then cancels
+     * the operation underneath (whose late value, reaching nobody, is released), or abandons the stage
+     * this one depends on (see the class comment). The timer is this future's loop's, the future is
+     * completed on the loop; the timer is cancelled when the future completes first. {@code value}
+     * stays the caller's when it is not used. May be called from any thread.
+     *
+     * @param timeout how long to wait, in {@code unit}; {@code >= 0}
+     * @return this future
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    @Override
+    public WeftFuture<T> completeOnTimeout(T value, long timeout, TimeUnit unit) {
+        arm(timeout, unit, true, value);
+        return this;
+    }
+
+    private void arm(long timeout, TimeUnit unit, boolean hasValue, T value) {
+        java.util.Objects.requireNonNull(unit, "unit: null (expected: non-null)");
+        if (timeout < 0) {
+            throw new IllegalArgumentException("timeout: " + timeout + " " + unit + " (expected: >= 0)");
+        }
+        if (isDone()) {
+            return;
+        }
+        Deadline<T> d = new Deadline<>(this, Duration.of(timeout, unit.toChronoUnit()), hasValue, value);
+        d.timer = LoopTimers.arm(loop, unit.toNanos(timeout), d); // the runtime's clock (virtual in tests)
+        super.whenComplete(d); // stops the timer; not a dependent that keeps the stage alive:
+        DEPENDENTS.getAndAdd(this, -1);
+    }
+
+    /** The timer of {@link #orTimeout}/{@link #completeOnTimeout}: fires on the loop; stopped when the future completes. */
+    private static final class Deadline<T> implements Runnable, BiConsumer<Object, Throwable> {
+        private final WeftFuture<T> future;
+        private final Duration timeout;
+        private final boolean hasValue;
+        private final T value;
+        /** Written before the completion hook is attached, which reads it. */
+        volatile java.util.concurrent.ScheduledFuture<?> timer;
+
+        Deadline(WeftFuture<T> future, Duration timeout, boolean hasValue, T value) {
+            this.future = future;
+            this.timeout = timeout;
+            this.hasValue = hasValue;
+            this.value = value;
+        }
+
+        @Override
+        public void run() {
+            boolean won = hasValue ? future.complete(value) : future.completeExceptionally(new TimeoutException(
+                    "timed out after " + timeout.toMillis() + " ms (" + timeout + "); its operation was cancelled"));
+            if (won) {
+                future.expired();
+            }
+        }
+
+        @Override
+        public void accept(Object v, Throwable e) {
+            java.util.concurrent.ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+    }
+
+    /** A timeout completed this stage: what it waited for is abandoned, like a cancellation. */
+    private void expired() {
+        Op<?> o = op;
+        if (o != null) {
+            o.cancel(); // its listener, this future, is done: a late value is released
+        }
+        abandoned();
+    }
+
+    /** This stage ended without waiting for the one it was made from: that one loses a dependent. */
+    private void abandoned() {
+        WeftFuture<?> up = upstream;
+        if (up != null && UPSTREAM.compareAndSet(this, up, null)) {
+            up.dependentGone();
+        }
+    }
+
+    private void dependentGone() {
+        if ((int) DEPENDENTS.getAndAdd(this, -1) == 1 && !isDone()) {
+            cancel(false);
+        }
     }
 
     @Override
@@ -88,27 +240,55 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         return loop;
     }
 
+    /** A dependent stage: completes on this loop, counted as depending on this one (see the class comment). */
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
-        return new WeftFuture<>(loop);
+        WeftFuture<U> d = new WeftFuture<>(loop);
+        UPSTREAM.set(d, this); // plain: published by CompletableFuture's push of the dependent
+        DEPENDENTS.getAndAdd(this, 1);
+        return d;
     }
 
     @Override
     public T join() {
         checkNotOnLoop("WeftFuture.join()");
-        return super.join();
+        if (isDone()) {
+            return super.join();
+        }
+        DEPENDENTS.getAndAdd(this, 1);
+        try {
+            return super.join();
+        } finally {
+            DEPENDENTS.getAndAdd(this, -1);
+        }
     }
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
         checkNotOnLoop("WeftFuture.get()");
-        return super.get();
+        if (isDone()) {
+            return super.get();
+        }
+        DEPENDENTS.getAndAdd(this, 1);
+        try {
+            return super.get();
+        } finally {
+            DEPENDENTS.getAndAdd(this, -1);
+        }
     }
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
         checkNotOnLoop("WeftFuture.get(timeout)");
-        return super.get(timeout, unit);
+        if (isDone()) {
+            return super.get(timeout, unit);
+        }
+        DEPENDENTS.getAndAdd(this, 1);
+        try {
+            return super.get(timeout, unit);
+        } finally {
+            DEPENDENTS.getAndAdd(this, -1);
+        }
     }
 
     /**
@@ -118,6 +298,20 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     private void checkNotOnLoop(String what) {
         if (!isDone() && !Thread.currentThread().isVirtual() && loop.runtime().isLoopThread()) {
             throw new IllegalBlockingCallException(what);
+        }
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle DEPENDENTS;
+    private static final VarHandle UPSTREAM;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            DEPENDENTS = l.findVarHandle(WeftFuture.class, "dependents", int.class);
+            UPSTREAM = l.findVarHandle(WeftFuture.class, "upstream", WeftFuture.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 }

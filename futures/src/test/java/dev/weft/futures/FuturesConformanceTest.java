@@ -99,6 +99,11 @@ class FuturesConformanceTest extends ConformanceSuite {
         }
 
         @Override
+        public <T> Outcome<T> awaitWithin(Op<T> op, Duration timeout) {
+            return observe(fu.from(op, timeout));
+        }
+
+        @Override
         public <T> Outcome<List<T>> all(List<Src<T>> sources) {
             return observe(fu.all(stages(sources)));
         }

@@ -90,6 +90,11 @@ class FuturesTcpConformanceTest extends TcpConformanceSuite {
         }
 
         @Override
+        public Outcome<ByteBuf> requestWithin(TcpConnection connection, ByteBuf request, Duration timeout) {
+            return observe(fu.request(connection, request, timeout));
+        }
+
+        @Override
         public Outcome<Void> send(TcpConnection connection, ByteBuf frame) {
             return observe(fu.send(connection, frame));
         }
