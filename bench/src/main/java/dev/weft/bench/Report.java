@@ -61,7 +61,11 @@ final class Report {
     void printTable(PrintStream out) {
         out.printf(Locale.ROOT, "Weft scenario: N=%d tasks x K=%d steps, io=%s, %d loop(s), %d reps after %d warm-up,"
                 + " work/step=%d ns%n", o.n, o.k, o.io.label(), o.loops, o.reps, o.warmup, o.workNs);
-        out.printf(Locale.ROOT, "machine: %s; %s%n%n", machine(), date);
+        out.printf(Locale.ROOT, "machine: %s; %s%n", machine(), date);
+        if (hasPeers()) {
+            out.printf(Locale.ROOT, "peers: %s%n", Peers.versions());
+        }
+        out.println();
         String head = String.format(Locale.ROOT, "%-30s %10s %19s %9s %9s %8s %8s %9s %9s %8s %8s %7s %7s %s",
                 "variant", "median ms", "min-max ms", "x cb", "ns/step", "B/step", "CPU ms", "handoff/s",
                 "offloop/s", "yield/s", "park/s", "iters", "cuts", "checksum");
@@ -101,6 +105,15 @@ final class Report {
         return Double.isNaN(r) ? "-" : String.format(Locale.ROOT, "%.2fx", r);
     }
 
+    private boolean hasPeers() {
+        for (Result r : results) {
+            if (r.variant.peer) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ------------------------------------------------------------------ JSON
 
     String json() {
@@ -114,13 +127,16 @@ final class Report {
         j.field("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))
                 .field("cores", Runtime.getRuntime().availableProcessors()).field("date", date)
                 .field("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        if (hasPeers()) {
+            j.field("peers", Peers.versions());
+        }
         j.close();
         j.key("reference").open().field("article_callbacks_ms", ARTICLE_CALLBACKS_MS)
                 .field("article_cooperative_ms", ARTICLE_COOPERATIVE_MS).close();
         j.key("variants").openArray();
         for (Result r : results) {
             j.open();
-            j.field("name", r.variant.label).field("description", r.variant.description);
+            j.field("name", r.variant.label).field("description", r.variant.description).field("peer", r.variant.peer);
             if (r.unavailable != null) {
                 j.field("available", false).field("unavailable_reason", r.unavailable).field("finished", false);
                 j.close();

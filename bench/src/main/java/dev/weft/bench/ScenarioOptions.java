@@ -24,6 +24,8 @@ final class ScenarioOptions {
     Path json;
     Path chart;
     boolean publish;
+    /** --peers: the peers run after the variants asked for. */
+    boolean peers;
     boolean sweep;
     long workNs;
     long deadlineMs = 30_000;
@@ -44,8 +46,10 @@ final class ScenarioOptions {
         HELP.put("--warmup", new String[] {"W", "unmeasured repetitions first, at least (default 5)"});
         HELP.put("--warmup-ms", new String[] {"MS", "...and at least this long, so the JIT has compiled the"
                 + " variant's code before it is measured (default 1500)"});
-        HELP.put("--variants", new String[] {"a,b,...", "which variants, in order (default: all of "
-                + String.join(",", Variant.names()) + ")"});
+        HELP.put("--variants", new String[] {"a,b,...", "which variants, in order (default: all of Weft's, "
+                + String.join(",", names(Variant.DEFAULTS)) + "; peers: " + String.join(",", names(Variant.PEERS)) + ")"});
+        HELP.put("--peers", new String[] {"", "also run the peers (plain JDK, Vert.x, Reactor) after the variants, in"
+                + " the same run"});
         HELP.put("--work-ns", new String[] {"NS", "CPU work done inside each step, in ns (default 0)"});
         HELP.put("--deadline", new String[] {"MS", "a repetition that takes longer is stopped and reported as not"
                 + " finished (default 30000)"});
@@ -121,11 +125,19 @@ final class ScenarioOptions {
                 case "--json" -> o.json = outputPath(a, value, ".json");
                 case "--chart" -> o.chart = outputPath(a, value, ".png");
                 case "--publish" -> o.publish = true;
+                case "--peers" -> o.peers = true;
                 case "--sweep" -> o.sweep = true;
                 case "--quiet" -> o.quiet = true;
                 case "--in-process" -> o.inProcess = true;
                 case "--help" -> throw new HelpRequested();
                 default -> throw new UsageException("unknown option '" + a + "'");
+            }
+        }
+        if (o.peers) {
+            for (Variant p : Variant.PEERS) {
+                if (!o.variants.contains(p)) {
+                    o.variants.add(p);
+                }
             }
         }
         if ((long) o.n * o.k > 100_000_000L) {
@@ -157,6 +169,14 @@ final class ScenarioOptions {
         }
         b.append("\nOther commands: jmh [JMH options] runs the JMH suite (e.g. jmh -prof gc SuspendResume).\n");
         return b.toString();
+    }
+
+    private static List<String> names(List<Variant> vs) {
+        List<String> out = new ArrayList<>();
+        for (Variant v : vs) {
+            out.add(v.label);
+        }
+        return out;
     }
 
     private static int positiveInt(String name, String v) throws UsageException {

@@ -1,6 +1,5 @@
 package dev.weft.bench;
 
-import dev.weft.core.Loop;
 import dev.weft.core.LoopStats;
 import dev.weft.core.WeftRuntime;
 import dev.weft.coroutines.CoroutineStats;
@@ -220,7 +219,6 @@ final class ScenarioRunner {
     /** One repetition: post every task to its loop, wait for the last one (or the deadline). */
     private Rep rep(Workload w, long expected) {
         int n = o.n;
-        List<Loop> loops = w.runtime.loops();
         AtomicInteger remaining = new AtomicInteger(n);
         LongAdder checksum = new LongAdder();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -242,13 +240,7 @@ final class ScenarioRunner {
         };
         Rep r = new Rep();
         long t0 = System.nanoTime();
-        for (Loop l : loops) {
-            l.execute(() -> {
-                for (int id = l.index(); id < n; id += loops.size()) {
-                    w.start(l, id, sink);
-                }
-            });
-        }
+        w.startAll(n, sink);
         boolean ok;
         try {
             ok = finished.await(o.deadlineMs, TimeUnit.MILLISECONDS);

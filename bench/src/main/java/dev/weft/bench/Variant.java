@@ -11,20 +11,58 @@ enum Variant {
     COROUTINES_DEFAULT("coroutines-default", "virtual threads on the JDK ForkJoinPool; park/unpark per step"),
     BUSY_YIELD("coroutines-busy-yield", "the article's naive cooperative version: start the op, Thread.yield()"
             + " until done, on the loop's carrier"),
-    BUSY_YIELD_DEFAULT("coroutines-busy-yield-default", "the same naive code on the JDK default scheduler");
+    BUSY_YIELD_DEFAULT("coroutines-busy-yield-default", "the same naive code on the JDK default scheduler"),
 
-    static final List<Variant> DEFAULTS = List.of(values());
+    // Peers (--peers): the same workload on the libraries users pick instead; see Peers.
+    JDK_CF("jdk-cf", "peer, plain JDK: CompletableFuture.thenCompose chain on a single-thread executor as the loop", true),
+    JDK_VT("jdk-vt", "peer, plain JDK: a virtual thread per task (default scheduler) blocking on CompletableFuture.join", true),
+    VERTX_COMPOSE("vertx-compose", "peer, Vert.x: Future.compose chain on one event-loop verticle", true),
+    VERTX_VT("vertx-vt-await", "peer, Vert.x: a virtual-thread verticle, Future.await() per step", true),
+    REACTOR_MONO("reactor-mono", "peer, Reactor: Mono.flatMap chain on the Weft loop, each step a Weft op via Mono.create", true);
+
+    /** What runs without --variants: Weft's own variants (peers come with --peers). */
+    static final List<Variant> DEFAULTS = weft();
+    /** The peers, in report order. */
+    static final List<Variant> PEERS = peers();
 
     final String label;
     final String description;
+    /** A peer library's variant, not Weft's. */
+    final boolean peer;
 
     Variant(String label, String description) {
-        this.label = label;
-        this.description = description;
+        this(label, description, false);
     }
 
+    Variant(String label, String description, boolean peer) {
+        this.label = label;
+        this.description = description;
+        this.peer = peer;
+    }
+
+    /** One of Weft's coroutine variants. */
     boolean isCoroutine() {
-        return this != CALLBACKS && this != FUTURES;
+        return !peer && this != CALLBACKS && this != FUTURES;
+    }
+
+    private static List<Variant> weft() {
+        List<Variant> out = new ArrayList<>();
+        for (Variant v : values()) {
+            if (!v.peer) {
+                out.add(v);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<Variant> peers() {
+        List<Variant> out = new ArrayList<>();
+        for (Variant v : values()) {
+            if (v.peer) {
+                out.add(v);
+            }
+        }
+        return List.copyOf(out);
     }
 
     boolean loopAffine() {

@@ -48,7 +48,7 @@ abstract class Workload implements AutoCloseable {
     }
 
     static Workload create(Variant v, WeftRuntime rt, ScenarioOptions o, EchoServer echo) {
-        Workload w = create(v, rt, o);
+        Workload w = of(v, rt, o, echo);
         if (o.io == Io.TCP) {
             w.conns = echo.connect(rt, o.connections);
         }
@@ -61,7 +61,10 @@ abstract class Workload implements AutoCloseable {
         return mine[(id / conns.length) % mine.length];
     }
 
-    private static Workload create(Variant v, WeftRuntime rt, ScenarioOptions o) {
+    private static Workload of(Variant v, WeftRuntime rt, ScenarioOptions o, EchoServer echo) {
+        if (v.peer) {
+            return Peers.create(v, rt, o, echo);
+        }
         return switch (v) {
             case CALLBACKS -> new CallbacksWorkload(rt, o);
             case FUTURES -> new FuturesWorkload(rt, o);
@@ -69,11 +72,27 @@ abstract class Workload implements AutoCloseable {
             case COROUTINES_DEFAULT -> new CoroutinesWorkload(rt, o, CoroutineScheduler.DEFAULT);
             case BUSY_YIELD -> new BusyYieldWorkload(rt, o, CoroutineScheduler.LOOP_AFFINE);
             case BUSY_YIELD_DEFAULT -> new BusyYieldWorkload(rt, o, CoroutineScheduler.DEFAULT);
+            default -> throw new IllegalArgumentException("no workload for " + v.label);
         };
     }
 
     /** Starts task {@code id}; called on {@code loop}'s thread. */
     abstract void start(Loop loop, int id, Sink sink);
+
+    /**
+     * Starts the {@code n} tasks of one repetition, each on its loop's thread: task {@code id} on loop
+     * {@code id % loops}. A peer overrides this to start them on its own loops.
+     */
+    void startAll(int n, Sink sink) {
+        java.util.List<Loop> loops = runtime.loops();
+        for (Loop l : loops) {
+            l.execute(() -> {
+                for (int id = l.index(); id < n; id += loops.size()) {
+                    start(l, id, sink);
+                }
+            });
+        }
+    }
 
     /** Coroutine counters, or null for styles without coroutines. */
     CoroutineStats coroutineStats() {

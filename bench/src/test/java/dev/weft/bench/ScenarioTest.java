@@ -42,7 +42,7 @@ class ScenarioTest {
         for (int loops : new int[] {1, 2}) {
             ScenarioOptions o = tiny(io, loops);
             List<Result> results = new ScenarioRunner(o, null).runAll();
-            assertEquals(Variant.values().length, results.size());
+            assertEquals(Variant.DEFAULTS.size(), results.size());
             long steps = (long) o.reps * o.n * o.k;
             long tasks = (long) o.reps * o.n;
             for (Result r : results) {
@@ -84,6 +84,40 @@ class ScenarioTest {
         }
     }
 
+    /**
+     * The peers (--peers) do the same work as Weft's variants: every task finishes and the checksum is
+     * the one Weft's variants must produce. The plain JDK has no framed TCP client: at tcp it is
+     * reported unavailable with the reason, never silently skipped.
+     */
+    @ParameterizedTest
+    @EnumSource(Io.class)
+    void thePeersDoTheSameWorkAsWeftWithTheSameChecksum(Io io) throws Exception {
+        for (int loops : new int[] {1, 2}) {
+            ScenarioOptions o = tiny(io, loops);
+            o.variants = new java.util.ArrayList<>(List.of(Variant.CALLBACKS));
+            o.peers = true;
+            o.variants.addAll(Variant.PEERS);
+            List<Result> results = new ScenarioRunner(o, null).runAll();
+            assertEquals(1 + Variant.PEERS.size(), results.size());
+            long expected = Steps.expectedChecksum(o.n, o.k);
+            assertEquals(expected, results.get(0).checksum, "callbacks");
+            for (Result r : results) {
+                String what = r.variant.label + " io=" + io + " loops=" + loops;
+                if (io == Io.TCP && (r.variant == Variant.JDK_CF || r.variant == Variant.JDK_VT)) {
+                    assertTrue(r.unavailable != null && r.unavailable.contains("TCP"), what + ": " + r.unavailable);
+                    continue;
+                }
+                assertNull(r.unavailable, what);
+                assertTrue(r.finished, what + " did not finish: " + r.tasksLeft + " left, " + r.failure);
+                assertEquals(expected, r.checksum, what);
+                assertTrue(r.checksumOk, what);
+                assertEquals((long) o.reps * o.n * o.k, r.steps, what);
+            }
+        }
+        ScenarioOptions parsed = ScenarioOptions.parse(new String[] {"--peers", "--variants", "callbacks"});
+        assertEquals(1 + Variant.PEERS.size(), parsed.variants.size(), "--peers adds every peer after the variants");
+    }
+
     @Test
     void aVariantPastItsDeadlineIsReportedAsNotFinishedWithTheTasksLeft() {
         ScenarioOptions o = tiny(Io.TICK, 1);
@@ -118,7 +152,7 @@ class ScenarioTest {
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
         String table = out.toString(StandardCharsets.UTF_8);
-        for (Variant v : Variant.values()) {
+        for (Variant v : Variant.DEFAULTS) {
             assertTrue(table.contains(v.label), "table lacks " + v.label);
         }
         assertTrue(table.contains("212.58"), "the article's figure is printed beside the table");
