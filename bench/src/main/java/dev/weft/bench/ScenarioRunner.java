@@ -243,7 +243,7 @@ final class ScenarioRunner {
         Rep r = new Rep();
         long t0 = System.nanoTime();
         for (Loop l : loops) {
-            l.execute(() -> {
+            w.post(l, () -> {
                 for (int id = l.index(); id < n; id += loops.size()) {
                     w.start(l, id, sink);
                 }

@@ -11,7 +11,9 @@ enum Variant {
     COROUTINES_DEFAULT("coroutines-default", "virtual threads on the JDK ForkJoinPool; park/unpark per step"),
     BUSY_YIELD("coroutines-busy-yield", "the article's naive cooperative version: start the op, Thread.yield()"
             + " until done, on the loop's carrier"),
-    BUSY_YIELD_DEFAULT("coroutines-busy-yield-default", "the same naive code on the JDK default scheduler");
+    BUSY_YIELD_DEFAULT("coroutines-busy-yield-default", "the same naive code on the JDK default scheduler"),
+    FLOOR_VT("floor-vt", "the JDK's floor (no Weft code): a virtual thread carried by a bare single-thread executor,"
+            + " parked and unparked once per step (whatever --io says)");
 
     static final List<Variant> DEFAULTS = List.of(values());
 
@@ -24,7 +26,12 @@ enum Variant {
     }
 
     boolean isCoroutine() {
-        return this != CALLBACKS && this != FUTURES;
+        return this != CALLBACKS && this != FUTURES && !isFloor();
+    }
+
+    /** A yardstick without Weft code (its name starts with "floor-"): no Weft operations, no Weft counters. */
+    boolean isFloor() {
+        return label.startsWith("floor-");
     }
 
     boolean loopAffine() {
