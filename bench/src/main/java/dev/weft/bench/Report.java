@@ -90,6 +90,7 @@ final class Report {
                     c == null ? 0 : r.perStep(c.yields()), c == null ? 0 : r.perStep(c.parks()),
                     l.iterations() / r.repNanos.length, l.budgetExhaustions() / r.repNanos.length, r.checksumOk ? "ok " + r.checksum : "MISMATCH " + r.checksum);
         }
+        printFloorVtRatios(out);
         out.println();
         out.printf(Locale.ROOT, "reference (the article): callbacks %.2f ms, cooperative coroutines %.2f ms = %.1fx%n",
                 ARTICLE_CALLBACKS_MS, ARTICLE_COOPERATIVE_MS, ARTICLE_COOPERATIVE_MS / ARTICLE_CALLBACKS_MS);
@@ -99,6 +100,28 @@ final class Report {
                 + " off the loop thread, per step;");
         out.println("  yield/s, park/s = per step; iters = loop iterations (I/O polls) per rep; cuts = drains cut short"
                 + " by the time budget to let I/O in, per rep.");
+    }
+
+    /** Each measured variant's median over floor-vt's (the JDK's suspend/resume), when floor-vt ran. */
+    private void printFloorVtRatios(PrintStream out) {
+        Result floor = null;
+        for (Result r : results) {
+            if (r.variant == Variant.FLOOR_VT && r.measured() && r.finished) {
+                floor = r;
+            }
+        }
+        if (floor == null) {
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (Result r : results) {
+            if (r != floor && r.measured() && r.finished) {
+                b.append(b.length() == 0 ? "" : ", ").append(r.variant.label).append(' ')
+                        .append(fmtRatio(r.medianMs() / floor.medianMs()));
+            }
+        }
+        out.printf(Locale.ROOT, "x floor-vt (median / floor-vt's %.2f ms, %.0f ns/step): %s%n", floor.medianMs(),
+                floor.nsPerStep(o.n, o.k), b);
     }
 
     private static String fmtRatio(double r) {

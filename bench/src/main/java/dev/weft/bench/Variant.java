@@ -12,6 +12,8 @@ enum Variant {
     BUSY_YIELD("coroutines-busy-yield", "the article's naive cooperative version: start the op, Thread.yield()"
             + " until done, on the loop's carrier"),
     BUSY_YIELD_DEFAULT("coroutines-busy-yield-default", "the same naive code on the JDK default scheduler"),
+    FLOOR_VT("floor-vt", "the JDK's floor (no Weft code): a virtual thread carried by a bare single-thread executor,"
+            + " parked and unparked once per step (whatever --io says)"),
 
     // Peers (--peers): the same workload on the libraries users pick instead; see Peers.
     JDK_CF("jdk-cf", "peer, plain JDK: CompletableFuture.thenCompose chain on a single-thread executor as the loop", true),
@@ -42,7 +44,7 @@ enum Variant {
 
     /** One of Weft's coroutine variants. */
     boolean isCoroutine() {
-        return !peer && this != CALLBACKS && this != FUTURES;
+        return !peer && this != CALLBACKS && this != FUTURES && !isFloor();
     }
 
     private static List<Variant> weft() {
@@ -63,6 +65,11 @@ enum Variant {
             }
         }
         return List.copyOf(out);
+    }
+
+    /** A yardstick without Weft code (its name starts with "floor-"): no Weft operations, no Weft counters. */
+    boolean isFloor() {
+        return label.startsWith("floor-");
     }
 
     boolean loopAffine() {

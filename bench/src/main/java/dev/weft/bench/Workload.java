@@ -72,11 +72,20 @@ abstract class Workload implements AutoCloseable {
             case COROUTINES_DEFAULT -> new CoroutinesWorkload(rt, o, CoroutineScheduler.DEFAULT);
             case BUSY_YIELD -> new BusyYieldWorkload(rt, o, CoroutineScheduler.LOOP_AFFINE);
             case BUSY_YIELD_DEFAULT -> new BusyYieldWorkload(rt, o, CoroutineScheduler.DEFAULT);
+            case FLOOR_VT -> new FloorVt(rt, o);
             default -> throw new IllegalArgumentException("no workload for " + v.label);
         };
     }
 
-    /** Starts task {@code id}; called on {@code loop}'s thread. */
+    /**
+     * Runs {@code starter} (which calls {@link #start} for the tasks of {@code loop}) where the tasks
+     * of that loop start: on the loop; a floor without Weft code runs it on its own thread.
+     */
+    void post(Loop loop, Runnable starter) {
+        loop.execute(starter);
+    }
+
+    /** Starts task {@code id}; called on {@code loop}'s thread (or where {@link #post} ran it). */
     abstract void start(Loop loop, int id, Sink sink);
 
     /**
@@ -86,7 +95,7 @@ abstract class Workload implements AutoCloseable {
     void startAll(int n, Sink sink) {
         java.util.List<Loop> loops = runtime.loops();
         for (Loop l : loops) {
-            l.execute(() -> {
+            post(l, () -> {
                 for (int id = l.index(); id < n; id += loops.size()) {
                     start(l, id, sink);
                 }

@@ -47,6 +47,51 @@ class AffinityTest {
         }
     }
 
+    /**
+     * Loop.isCarrierThread() recognises a loop-affine coroutine from the loop's carrying hint: it must
+     * say yes for its own loop only, also after a park the facade does not see (a JDK park, during
+     * which other coroutines ran on the loop and moved the hint), and never for a default-scheduler one.
+     */
+    @Test
+    void aCoroutineIsTheCarrierThreadOfItsOwnLoopOnly() throws Exception {
+        assumeTrue(Coroutines.loopAffineAvailable(), "needs --add-opens (this is the fallback JVM)");
+        try (WeftRuntime rt = WeftRuntime.builder().loops(2).build()) {
+            Coroutines co = Coroutines.of(rt, CoroutineScheduler.LOOP_AFFINE);
+            Coroutines other = Coroutines.of(rt, CoroutineScheduler.DEFAULT);
+            Loop l0 = rt.loops().get(0);
+            Loop l1 = rt.loops().get(1);
+            // l1 carries a coroutine that sits in a JDK park: its hint names that coroutine meanwhile
+            java.util.concurrent.CountDownLatch l1Busy = new java.util.concurrent.CountDownLatch(1);
+            Coroutine<Object> parked = co.launch(l1, () -> {
+                l1Busy.countDown();
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000_000);
+                return null;
+            });
+            assertTrue(l1Busy.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            List<Coroutine<String>> cs = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                cs.add(co.launch(l0, () -> {
+                    StringBuilder b = new StringBuilder();
+                    b.append(l0.isCarrierThread()).append(l1.isCarrierThread());
+                    co.tick(() -> 1);
+                    b.append(l0.isCarrierThread()).append(l1.isCarrierThread());
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // unseen by the facade
+                    b.append(l0.isCarrierThread()).append(l1.isCarrierThread());
+                    return b.toString();
+                }));
+            }
+            Coroutine<String> off = other.launch(l0, () -> {
+                co.launch(l0, () -> null); // something for l0 to carry meanwhile
+                return "" + l0.isCarrierThread() + l1.isCarrierThread() + other.tick(() -> l0.isCarrierThread());
+            });
+            Waits.awaitTrue(() -> parked.isDone() && off.isDone() && cs.stream().allMatch(Coroutine::isDone), "coroutines did not end");
+            for (Coroutine<String> c : cs) {
+                assertEquals("truefalsetruefalsetruefalse", c.getOrThrow());
+            }
+            assertEquals("falsefalsetrue", off.getOrThrow(), "a default-scheduler coroutine (its tick runs on the loop)");
+        }
+    }
+
     @Test
     void defaultSchedulerCoroutinesResumeOffTheLoopEveryTime() throws Exception {
         try (WeftRuntime rt = WeftRuntime.builder().loops(2).build()) {
