@@ -23,6 +23,10 @@ import java.util.concurrent.CompletionException;
  *       completion and whichever thread completed the operation. (Once the loop has ended, on the
  *       thread that caused the delivery, one at a time: see the package documentation.)</li>
  *   <li>{@link #cancel()}, {@link #isDone()} and the result accessors may be called from any thread.</li>
+ *   <li>The context of the thread that creates the operation ({@link WeftContext}, SLF4J's MDC, every
+ *       accessor registered with Micrometer's {@code ContextRegistry}) is current while the listener
+ *       runs, and while the operation's own task runs (submit, tick, schedule, offload, a repeating
+ *       timer's tick); the loop thread's previous state is restored afterwards.</li>
  * </ul>
  *
  * @param <T> the value type

@@ -22,6 +22,15 @@ import java.util.concurrent.Callable;
  *         log.info("{} loaded", WeftContext.current().get(REQUEST))));
  * }</pre>
  *
+ * <p>What carries it: every operation (it captures the context of the thread that starts it), a
+ * coroutine (its body runs with the context of its launch, and keeps it across suspensions: it lives in
+ * the virtual thread's own thread-locals), a TCP server (each handler call runs with the context of the
+ * {@code serve} call; what the handler sets for itself reaches what it starts). What does not: a raw
+ * {@link Loop#execute(Runnable)}, which is a plain executor (use {@code submit}); a dependent stage
+ * runs with the context of the operation it depends on, not that of the thread that attached it.
+ * Nothing is captured when nothing is set, and {@code -Dweft.context.propagation=false} turns
+ * propagation off.
+ *
  * <p>A context is made current only for the extent of {@link #run}, {@link #call} or a
  * {@link #makeCurrent()} scope, and the previous one is restored afterwards: a loop thread never
  * carries one call's context into another's. Instances are immutable and safe to share; every method

@@ -47,6 +47,11 @@ public final class Contexts {
             ContextSnapshotFactory.builder().contextRegistry(REGISTRY).clearMissing(true).build();
     /** A snapshot holding nothing: setting it clears every registered thread-local (and restores them on close). */
     private static final ContextSnapshot NOTHING = SNAPSHOTS.captureFrom();
+    /**
+     * Whether any thread has ever made a WeftContext current: until then a capture skips Weft's own
+     * thread-local. Set once, never reset (a volatile read is a plain load on x86).
+     */
+    private static volatile boolean weftUsed;
     /** A token of {@link #enter} that says "no WeftContext was current before". */
     private static final Object NO_WEFT = new Object();
 
@@ -69,6 +74,9 @@ public final class Contexts {
 
     /** Sets the calling thread's WeftContext; null clears it (for {@link WeftContext}). */
     public static void setWeft(WeftContext c) {
+        if (c != null && !weftUsed) {
+            weftUsed = true;
+        }
         WEFT.set(c);
     }
 
@@ -81,7 +89,7 @@ public final class Contexts {
         if (!ENABLED) {
             return null;
         }
-        WeftContext w = WEFT.get();
+        WeftContext w = weftUsed ? WEFT.get() : null;
         List<ThreadLocalAccessor<?>> all = ACCESSORS;
         for (int i = 0, n = all.size(); i < n; i++) {
             ThreadLocalAccessor<?> a = all.get(i);
@@ -103,11 +111,11 @@ public final class Contexts {
         if (captured instanceof WeftContext w) {
             if (!exclusive) {
                 WeftContext previous = WEFT.get();
-                WEFT.set(w);
+                setWeft(w);
                 return previous == null ? NO_WEFT : previous;
             }
             ContextSnapshot.Scope cleared = NOTHING.setThreadLocals();
-            WEFT.set(w);
+            setWeft(w);
             return cleared; // closing it restores Weft's thread-local too
         }
         if (captured == null) {
