@@ -65,6 +65,9 @@ public abstract class Op<T> implements Cancellable {
      * exitOnLoop), and the previous state is restored after each. Loop.contextDepth (loop-confined)
      * says whether the loop thread is inside such a continuation right now: a null-context delivery
      * nested in one must clear what the outer one set, and only then does it cost anything.
+     * Size: the `context` field crosses an 8-byte boundary for TaskOp (40 -> 48 bytes with compressed
+     * oops and 12-byte headers; measured +8 B per callbacks step). Dropping the two booleans below
+     * (`registered` is derivable from the pending links) would win it back; so do compact headers.
      */
 
     private static final Object NIL = new Object();
