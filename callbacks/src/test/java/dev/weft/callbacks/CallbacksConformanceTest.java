@@ -161,6 +161,46 @@ class CallbacksConformanceTest extends ConformanceSuite {
         }
 
         @Override
+        public <T> Outcome<T> chain(List<Hop> hops, Runnable inTask, Callable<T> atEnd) {
+            Outcome<T> o = new Outcome<>();
+            hop(hops, 0, inTask, atEnd, o);
+            return o;
+        }
+
+        /** Hop {@code i}, whose callback makes hop {@code i + 1}: callbacks' callbacks. */
+        private <T> void hop(List<Hop> hops, int i, Runnable inTask, Callable<T> atEnd, Outcome<T> o) {
+            if (i == hops.size()) {
+                T v;
+                try {
+                    v = atEnd.call();
+                } catch (Exception e) {
+                    o.deliver(null, e);
+                    return;
+                }
+                o.deliver(v, null);
+                return;
+            }
+            Callback<Object> next = (v, err) -> {
+                if (err != null) {
+                    o.deliver(null, err);
+                } else {
+                    hop(hops, i + 1, inTask, atEnd, o);
+                }
+            };
+            Callable<Object> task = () -> {
+                inTask.run();
+                return null;
+            };
+            switch (hops.get(i)) {
+                case SUBMIT -> cb.submit(task, next);
+                case TICK -> cb.tick(task, next);
+                case DELAY -> cb.delay(Duration.ofMillis(1), next);
+                case SCHEDULE -> cb.schedule(Duration.ofMillis(1), task, next);
+                case OFFLOAD -> cb.offload(task, next);
+            }
+        }
+
+        @Override
         public boolean waitHere() {
             return false; // callback style has no waiting call: there is nothing that could deadlock
         }

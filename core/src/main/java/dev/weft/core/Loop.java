@@ -54,6 +54,14 @@ public final class Loop implements Executor {
     /** Loop-confined (see PendingRegistry). */
     private final PendingRegistry pending = new PendingRegistry();
 
+    /**
+     * Loop-confined: how many continuations the loop thread is inside of whose context Weft made
+     * current (see {@link Op#enterOnLoop}); 0 between tasks.
+     */
+    int contextDepth;
+    /** Loop-confined: the context the innermost of those made current (only to skip re-entering it). */
+    Object enteredContext;
+
     /** Loop-confined counters, read racily by meters. */
     final LoopMetrics metrics = new LoopMetrics();
     /** Whether the loop clocks its I/O waits (for the utilisation gauge; only with a meter registry). */

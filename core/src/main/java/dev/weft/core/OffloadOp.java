@@ -1,5 +1,6 @@
 package dev.weft.core;
 
+import dev.weft.core.internal.Contexts;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
@@ -32,14 +33,22 @@ final class OffloadOp<T> extends Op<T> implements Runnable {
             if (isDone()) {
                 return;
             }
-            T value;
+            // A worker thread is clean between tasks (see Contexts.clearThread): no need to clear others.
+            Object token = context == null ? null : Contexts.enter(context, false);
             try {
-                value = task.call();
-            } catch (Throwable e) {
-                fail(e);
-                return;
+                T value;
+                try {
+                    value = task.call();
+                } catch (Throwable e) {
+                    fail(e);
+                    return;
+                }
+                complete(value);
+            } finally {
+                if (token != null) {
+                    Contexts.exit(token);
+                }
             }
-            complete(value);
         } finally {
             runner = null;
             if (!STATE.compareAndSet(this, RUNNING, FINISHED)) {

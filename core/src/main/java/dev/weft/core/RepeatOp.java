@@ -40,11 +40,14 @@ final class RepeatOp extends Op<Void> implements Runnable {
         if (isDone()) {
             return;
         }
+        Object token = enterOnLoop();
         try {
             task.run();
         } catch (Throwable e) {
             fail(e);
             return;
+        } finally {
+            exitOnLoop(token);
         }
         if (isDone()) {
             return; // the task cancelled its own timer

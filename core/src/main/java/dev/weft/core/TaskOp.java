@@ -23,13 +23,18 @@ final class TaskOp<T> extends Op<T> implements Runnable {
             abort(loop.runtime().closedException());
             return;
         }
-        T value;
+        Object token = enterOnLoop();
         try {
-            value = t.call();
-        } catch (Throwable e) {
-            fail(e);
-            return;
+            T value;
+            try {
+                value = t.call();
+            } catch (Throwable e) {
+                fail(e);
+                return;
+            }
+            complete(value);
+        } finally {
+            exitOnLoop(token);
         }
-        complete(value);
     }
 }

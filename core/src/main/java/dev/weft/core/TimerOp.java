@@ -43,14 +43,19 @@ final class TimerOp<T> extends Op<T> implements Runnable {
             complete(null);
             return;
         }
-        T value;
+        Object token = enterOnLoop();
         try {
-            value = t.call();
-        } catch (Throwable e) {
-            fail(e);
-            return;
+            T value;
+            try {
+                value = t.call();
+            } catch (Throwable e) {
+                fail(e);
+                return;
+            }
+            complete(value);
+        } finally {
+            exitOnLoop(token);
         }
-        complete(value);
     }
 
     @Override

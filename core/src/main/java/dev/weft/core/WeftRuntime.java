@@ -1,6 +1,7 @@
 package dev.weft.core;
 
 import dev.weft.core.internal.Checks;
+import dev.weft.core.internal.Contexts;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -128,7 +129,12 @@ public final class WeftRuntime implements AutoCloseable {
         this.loopList = List.of(loops);
         for (Loop l : loops) {
             try {
-                l.bindThread(l.eventLoop.submit(Thread::currentThread).get(10, TimeUnit.SECONDS));
+                // The loop's first task: a loop thread starts with an empty context, whatever the
+                // thread that started it had in inheritable thread-locals (slf4j-api's BasicMDCAdapter).
+                l.bindThread(l.eventLoop.submit(() -> {
+                    Contexts.clearThread();
+                    return Thread.currentThread();
+                }).get(10, TimeUnit.SECONDS));
             } catch (InterruptedException | ExecutionException | TimeoutException e) {
                 group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
                 throw new IllegalStateException("event loop " + l.index() + " did not start", e);
@@ -173,7 +179,9 @@ public final class WeftRuntime implements AutoCloseable {
     private Thread newWorker(Runnable r, String threadName) {
         // Idle workers time out: forget the ones that ended (not the NEW ones another caller made).
         workerThreadsStarted.removeIf(t -> t.getState() == Thread.State.TERMINATED);
-        Thread t = daemon(new Thread(r, threadName));
+        // No inherited thread-locals: a worker must not keep the context (an inheritable MDC) of the
+        // call that happened to start it; each offload brings its own.
+        Thread t = daemon(new Thread(null, r, threadName, 0, false));
         workerThreadsStarted.add(t);
         return t;
     }

@@ -1174,6 +1174,110 @@ public abstract class ConformanceSuite {
                 "losing completions must be counted: " + rt.stats());
     }
 
+    // ---------------------------------------------------------------- context propagation
+
+    /**
+     * A WeftContext value and an MDC entry set by the caller are current in every continuation of the
+     * call: each hop's task (on the loop, on a worker), the continuation after each hop (a callback's
+     * callback, a dependent stage, the coroutine's next line, on whichever scheduler), and the style's
+     * completion.
+     */
+    @Test
+    void contextReachesEveryContinuationOfTheCall() {
+        for (StyleDriver.Hop h : StyleDriver.Hop.values()) {
+            assertContextCarried(List.of(h, h), h.name());
+        }
+        assertContextCarried(List.of(StyleDriver.Hop.SUBMIT, StyleDriver.Hop.OFFLOAD, StyleDriver.Hop.DELAY,
+                StyleDriver.Hop.TICK, StyleDriver.Hop.SCHEDULE, StyleDriver.Hop.OFFLOAD, StyleDriver.Hop.SUBMIT), "mixed");
+    }
+
+    private void assertContextCarried(List<StyleDriver.Hop> hops, String value) {
+        java.util.Queue<Seen> inTasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Outcome<Seen> o = Seen.within(value, () -> style.chain(hops, () -> inTasks.add(Seen.now()), Seen::now));
+        assertEquals(Seen.NOTHING, Seen.now(), "the caller's own thread is back to its own context");
+        assertEquals(Seen.of(value), o.value(), hops + ": in the continuation after the last hop");
+        assertEquals(Seen.of(value), o.deliveredWith(), hops + ": in the style's completion");
+        assertEquals(hops.stream().filter(h -> h != StyleDriver.Hop.DELAY).count(), inTasks.size(), hops + ": tasks run");
+        for (Seen seen : inTasks) {
+            assertEquals(Seen.of(value), seen, hops + ": in a hop's task");
+        }
+        assertDeliveredOnce(o);
+    }
+
+    /**
+     * Calls with different contexts (and one with none) interleaved on one loop thread and the worker
+     * pool: each continuation sees its own call's context, never the one that ran before it there.
+     */
+    @Test
+    void contextsOfInterleavedCallsStayApart() {
+        List<StyleDriver.Hop> hops = List.of(StyleDriver.Hop.SUBMIT, StyleDriver.Hop.TICK, StyleDriver.Hop.OFFLOAD,
+                StyleDriver.Hop.SUBMIT, StyleDriver.Hop.DELAY, StyleDriver.Hop.SUBMIT);
+        List<Outcome<Seen>> outcomes = new ArrayList<>();
+        List<java.util.Queue<Seen>> tasks = new ArrayList<>();
+        List<Seen> expected = new ArrayList<>();
+        for (int i = 0; i < 12; i++) { // at most 12 offloads at once: the pool queues 16
+            java.util.Queue<Seen> inTasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Runnable probe = () -> inTasks.add(Seen.now());
+            if (i % 3 == 2) {
+                outcomes.add(style.chain(hops, probe, Seen::now));
+                expected.add(Seen.NOTHING);
+            } else {
+                String v = "call-" + i;
+                outcomes.add(Seen.within(v, () -> style.chain(hops, probe, Seen::now)));
+                expected.add(Seen.of(v));
+            }
+            tasks.add(inTasks);
+        }
+        for (int i = 0; i < outcomes.size(); i++) {
+            assertEquals(expected.get(i), outcomes.get(i).value(), "call " + i + ": after the last hop");
+            assertEquals(expected.get(i), outcomes.get(i).deliveredWith(), "call " + i + ": its completion");
+            for (Seen seen : tasks.get(i)) {
+                assertEquals(expected.get(i), seen, "call " + i + ": a task");
+            }
+        }
+        assertDeliveredOnce(outcomes);
+    }
+
+    /**
+     * After calls with a context, work started by a caller without one sees none: on the loop thread
+     * (a task of its own, and the loop between tasks), on the workers, in timers.
+     */
+    @Test
+    void contextDoesNotLeakIntoLaterUnrelatedWork() {
+        for (StyleDriver.Hop h : StyleDriver.Hop.values()) {
+            assertEquals(Seen.of("earlier"), Seen.within("earlier", () -> style.chain(List.of(h, h), () -> {}, Seen::now)).value());
+        }
+        for (StyleDriver.Hop h : StyleDriver.Hop.values()) {
+            java.util.Queue<Seen> inTasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Outcome<Seen> o = style.chain(List.of(h, h), () -> inTasks.add(Seen.now()), Seen::now);
+            assertEquals(Seen.NOTHING, o.value(), h + ": after the hop");
+            assertEquals(Seen.NOTHING, o.deliveredWith(), h + ": its completion");
+            for (Seen seen : inTasks) {
+                assertEquals(Seen.NOTHING, seen, h + ": a task");
+            }
+        }
+        Outcome<Seen> bare = new Outcome<>();
+        rt.loop(0).execute(() -> bare.deliver(Seen.now(), null));
+        assertEquals(Seen.NOTHING, bare.value(), "a plain task on the loop thread");
+    }
+
+    /**
+     * An operation started without a context and completed inside another call's continuation (its
+     * listener runs right there, nested): its continuation sees no context, not the other call's.
+     */
+    @Test
+    void aContinuationRunNestedInAnotherCallsSeesOnlyItsOwnContext() {
+        Promise<String> p = rt.loop(0).promise(null);
+        Outcome<String> waiting = style.await(p);
+        waiting.awaitIssued();
+        Outcome<Seen> other = Seen.within("other", () -> style.chain(List.of(StyleDriver.Hop.SUBMIT),
+                () -> p.succeed("v"), Seen::now));
+        assertEquals(Seen.of("other"), other.value());
+        assertEquals("v", waiting.value());
+        assertEquals(Seen.NOTHING, waiting.deliveredWith(), "the awaiting call had no context");
+        assertDeliveredOnce(waiting, other);
+    }
+
     // ---------------------------------------------------------------- fault soak
 
     /**

@@ -28,6 +28,8 @@ public final class Outcome<T> {
     private volatile Cancellable handle;
     private volatile BooleanSupplier made = () -> true;
     private volatile boolean runsOnLoop;
+    /** The context the first delivery ran with (written before {@code first} completes). */
+    private volatile Seen deliveredWith;
 
     /** The style's handle, for cancellation. */
     public Outcome<T> handle(Cancellable h) {
@@ -70,6 +72,7 @@ public final class Outcome<T> {
     public void deliver(T value, Throwable failure) {
         if (deliveries.incrementAndGet() == 1) {
             deliveredOn = Thread.currentThread();
+            deliveredWith = Seen.now();
             first.complete(new Result<>(value, failure == null ? null : unwrap(failure)));
         }
     }
@@ -91,6 +94,12 @@ public final class Outcome<T> {
 
     public Thread deliveredOn() {
         return deliveredOn;
+    }
+
+    /** The context the style's completion (callback, dependent stage, coroutine listener) saw, after it came. */
+    public Seen deliveredWith() {
+        result();
+        return deliveredWith;
     }
 
     public boolean isDelivered() {

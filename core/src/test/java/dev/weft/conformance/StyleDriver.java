@@ -60,6 +60,17 @@ public interface StyleDriver {
 
     <T> Outcome<T> timeout(Src<T> source, Duration timeout);
 
+    /** A hop of {@link #chain}: one of the style's operations. */
+    enum Hop { SUBMIT, TICK, DELAY, SCHEDULE, OFFLOAD }
+
+    /**
+     * Makes this style's calls for {@code hops} one after the other, each started in the continuation
+     * of the one before (a callback's callback, a dependent stage, the coroutine's next line), with a
+     * 1 ms delay for the timers; each hop's task (all but {@code DELAY} have one) runs {@code inTask};
+     * after the last hop, {@code atEnd} runs in the continuation and its value is delivered.
+     */
+    <T> Outcome<T> chain(List<Hop> hops, Runnable inTask, Callable<T> atEnd);
+
     /**
      * Runs a scope in this style ({@code policy}, with {@code deadline} or none): its body starts one
      * child per operation of {@code children}, each waiting for its operation through the scoped view

@@ -972,6 +972,65 @@ public abstract class TcpConformanceSuite {
         assertTrue(unresolved.getMessage().startsWith("remote: "), unresolved.getMessage());
     }
 
+    // ---------------------------------------------------------------- context propagation
+
+    /**
+     * A server handler runs with the context of the {@code serve} call (WeftContext and MDC), never the
+     * requesting client's; so do its continuations (a timer, an offload); what it sets itself reaches
+     * what it starts; the client's continuation has the client's context; and a server served without
+     * a context, on the same loop afterwards, sees none.
+     */
+    @Test
+    void aHandlerSeesTheServeCallsContextAndHandsItOn() throws Exception {
+        java.util.Queue<Seen> inHandler = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Handling.Plan plan = req -> {
+            inHandler.add(Seen.now());
+            return switch (text(req)) {
+                case "later" -> new Handling.ReplyLater(Duration.ofMillis(1), () -> buf(describe(Seen.now())));
+                case "offload" -> new Handling.Offload(() -> buf(describe(Seen.now())));
+                case "own" -> {
+                    // The handler sets a value for what it starts: a task on the loop.
+                    try {
+                        yield dev.weft.core.WeftContext.current().with(Seen.KEY, "weft-own").call(() ->
+                                new Handling.Await(rt.loop(0).submit(() -> buf(describe(Seen.now())), null)));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                default -> new Handling.Reply(buf(describe(Seen.now())));
+            };
+        };
+        TcpServer server = Seen.within("serve", () -> serve(TcpOptions.defaults(), plan));
+        TcpConnection c = connect(server);
+        String serve = describe(Seen.of("serve"));
+        for (String kind : List.of("now", "later", "offload")) {
+            Outcome<ByteBuf> reply = Seen.within("client", () -> style.request(c, buf(kind)));
+            assertEquals(serve, take(reply.value()), kind + ": what the handler's continuation saw");
+            assertEquals(Seen.of("client"), reply.deliveredWith(), kind + ": the client's continuation");
+        }
+        assertEquals(describe(new Seen("weft-own", "mdc-serve")), take(style.request(c, buf("own")).value()),
+                "what the handler started under a context of its own");
+        assertEquals(4, inHandler.size());
+        for (Seen seen : inHandler) {
+            assertEquals(Seen.of("serve"), seen, "in the handler");
+        }
+
+        inHandler.clear();
+        TcpServer bare = serve(TcpOptions.defaults(), plan);
+        TcpConnection c2 = connect(bare);
+        for (String kind : List.of("now", "later", "offload")) {
+            Outcome<ByteBuf> reply = Seen.within("client", () -> style.request(c2, buf(kind)));
+            assertEquals(describe(Seen.NOTHING), take(reply.value()), kind + ": a server served without a context");
+        }
+        for (Seen seen : inHandler) {
+            assertEquals(Seen.NOTHING, seen, "in the handler of a server served without a context");
+        }
+    }
+
+    private static String describe(Seen s) {
+        return s.weft() + "|" + s.mdc();
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Echoes with a "re:" prefix. */

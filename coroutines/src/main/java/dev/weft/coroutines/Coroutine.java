@@ -1,11 +1,12 @@
 package dev.weft.coroutines;
 
 import dev.weft.core.Loop;
-import dev.weft.core.internal.Carriers;
-import dev.weft.core.internal.Disposal;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import dev.weft.core.Scope;
+import dev.weft.core.internal.Carriers;
+import dev.weft.core.internal.Contexts;
+import dev.weft.core.internal.Disposal;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 
@@ -40,6 +41,8 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     private final boolean carried;
     /** Read by the body's thread only, after start. */
     private Callable<? extends T> body;
+    /** The launching thread's context (Contexts.capture), made current around the body; read by the body's thread only, after start. */
+    private Object launchContext;
     /** The virtual thread; written before start. */
     Thread thread;
     /** The operation this coroutine waits on now; written by its own thread, read by a canceller. */
@@ -90,12 +93,18 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         this.carried = carried;
         this.consumerKnown = consumerKnown || listener != null;
         this.body = body;
+        this.launchContext = Contexts.capture();
     }
 
     void runBody() {
         Callable<? extends T> b = body;
         body = null;
+        Object context = launchContext;
+        launchContext = null;
         T value;
+        // The body runs with the context of the launch; its own thread-locals then carry it across every
+        // suspension (a virtual thread keeps them whichever carrier it resumes on).
+        Object token = context == null ? null : Contexts.enter(context, true);
         try {
             if (isDone()) {
                 endKids(null);
@@ -107,6 +116,10 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             endKids(e);
             failed(e);
             return;
+        } finally {
+            if (token != null) {
+                Contexts.exit(token);
+            }
         }
         endKids(null);
         complete(value); // cancelled while it ran: complete() disposes of the value nobody will receive

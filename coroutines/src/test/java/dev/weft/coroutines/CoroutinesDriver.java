@@ -148,6 +148,26 @@ final class CoroutinesDriver implements StyleDriver {
     }
 
     @Override
+    public <T> Outcome<T> chain(List<Hop> hops, Runnable inTask, Callable<T> atEnd) {
+        return inCoroutine(() -> {
+            Callable<Object> task = () -> {
+                inTask.run();
+                return null;
+            };
+            for (Hop h : hops) { // each call resumes the body, on the loop or a carrier, before the next
+                switch (h) {
+                    case SUBMIT -> co.submit(task);
+                    case TICK -> co.tick(task);
+                    case DELAY -> co.delay(Duration.ofMillis(1));
+                    case SCHEDULE -> co.schedule(Duration.ofMillis(1), task);
+                    case OFFLOAD -> co.offload(task);
+                }
+            }
+            return atEnd.call();
+        });
+    }
+
+    @Override
     public boolean waitHere() {
         co.delay(Duration.ofMillis(100));
         return true;

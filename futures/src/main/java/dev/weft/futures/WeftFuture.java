@@ -4,6 +4,7 @@ import dev.weft.core.IllegalBlockingCallException;
 import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
+import dev.weft.core.internal.Contexts;
 import dev.weft.core.internal.Disposal;
 import dev.weft.core.internal.LoopTimers;
 import java.lang.invoke.MethodHandles;
@@ -235,9 +236,22 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         }
     }
 
+    /**
+     * The loop, carrying the context current where a task is handed to it: an {@code ...Async}
+     * dependent without an executor runs on the loop with the context of the operation it depends on
+     * (see {@link dev.weft.core.WeftContext}).
+     */
     @Override
     public Executor defaultExecutor() {
-        return loop;
+        return new InContextOf(loop);
+    }
+
+    /** Hands a task to the loop with the context of the thread that hands it (nothing extra when none). */
+    private record InContextOf(Loop loop) implements Executor {
+        @Override
+        public void execute(Runnable task) {
+            loop.execute(Contexts.wrap(task));
+        }
     }
 
     /** A dependent stage: completes on this loop, counted as depending on this one (see the class comment). */

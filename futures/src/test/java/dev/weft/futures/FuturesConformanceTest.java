@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -148,6 +149,38 @@ class FuturesConformanceTest extends ConformanceSuite {
 
         private <T> CompletionStage<T> stage(Src<T> s) {
             return s.isOp() ? fu.from(s.op()) : fu.schedule(s.after(), s.task());
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T> Outcome<T> chain(List<Hop> hops, Runnable inTask, Callable<T> atEnd) {
+            // Each next hop is started by a dependent stage of the one before, which Weft runs on the loop.
+            CompletableFuture<Object> f = hop(hops.get(0), inTask);
+            for (Hop h : hops.subList(1, hops.size())) {
+                f = f.thenCompose(v -> hop(h, inTask));
+            }
+            // A WeftFuture's dependents are WeftFutures (newIncompleteFuture).
+            return observe((WeftFuture<T>) f.thenApply(v -> {
+                try {
+                    return atEnd.call();
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            }));
+        }
+
+        private CompletableFuture<Object> hop(Hop h, Runnable inTask) {
+            Callable<Object> task = () -> {
+                inTask.run();
+                return null;
+            };
+            return switch (h) {
+                case SUBMIT -> fu.submit(task);
+                case TICK -> fu.tick(task);
+                case DELAY -> fu.delay(Duration.ofMillis(1)).thenApply(v -> v);
+                case SCHEDULE -> fu.schedule(Duration.ofMillis(1), task);
+                case OFFLOAD -> fu.offload(task);
+            };
         }
 
         @Override

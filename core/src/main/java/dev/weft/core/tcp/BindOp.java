@@ -12,15 +12,19 @@ final class BindOp extends OpenOp<TcpServer> {
     /** Loop-confined. */
     private TcpServer server;
 
-    BindOp(Loop loop, TcpOptions options, TcpHandler handler, OpListener<? super TcpServer> listener) {
+    private final Object handlerContext;
+
+    BindOp(Loop loop, TcpOptions options, TcpHandler handler, Object handlerContext,
+            OpListener<? super TcpServer> listener) {
         super(loop, listener);
         this.options = options;
         this.handler = handler;
+        this.handlerContext = handlerContext;
     }
 
     @Override
     Channel newChannel() {
-        server = TcpServer.create(loop(), options, handler);
+        server = TcpServer.create(loop(), options, handler, handlerContext);
         return server.channel;
     }
 

@@ -2,6 +2,7 @@ package dev.weft.core.tcp;
 
 import dev.weft.core.Loop;
 import dev.weft.core.RuntimeClosedException;
+import dev.weft.core.internal.Contexts;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -77,10 +78,18 @@ final class ServerConnection extends FramedConnection {
             hold();
             loop.execute(resumeTask);
         }
+        // A frame arrives on the loop outside any continuation (the thread is clean): make the serve
+        // call's context current for the handler, which hands it on to whatever it starts.
+        Object context = server.handlerContext;
+        Object token = context == null ? null : Contexts.enter(context, false);
         try {
             handler.handle(ex);
         } catch (Throwable t) {
             ex.onComplete(null, t);
+        } finally {
+            if (token != null) {
+                Contexts.exit(token);
+            }
         }
     }
 

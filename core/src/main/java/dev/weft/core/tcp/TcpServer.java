@@ -5,6 +5,7 @@ import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.internal.Contexts;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -52,6 +53,11 @@ public final class TcpServer {
     private final Loop loop;
     private final TcpOptions options;
     final TcpHandler handler;
+    /**
+     * The context of the {@code bind} call (Contexts.capture; null if none): current in every call of
+     * the handler, so that what a handler starts carries it too. Final.
+     */
+    final Object handlerContext;
     final ServerChannel channel;
     /** Accepted connections (thread-safe; closed channels leave by themselves; stays closed once closed). */
     private final ChannelGroup connections;
@@ -69,7 +75,8 @@ public final class TcpServer {
     /** Handlers that failed with RuntimeClosedException since the last close summary; any loop. */
     private final AtomicInteger endedByRuntimeClose = new AtomicInteger();
 
-    private TcpServer(Loop loop, TcpOptions options, TcpHandler handler) {
+    private TcpServer(Loop loop, TcpOptions options, TcpHandler handler, Object handlerContext) {
+        this.handlerContext = handlerContext;
         this.loop = loop;
         this.options = options;
         this.handler = handler;
@@ -96,14 +103,14 @@ public final class TcpServer {
         Checks.notNull(options, "options");
         Checks.notNull(handler, "handler");
         loop.runtime().ensureOpen();
-        BindOp op = new BindOp(loop, options, handler, listener);
+        BindOp op = new BindOp(loop, options, handler, Contexts.capture(), listener);
         op.start();
         return op;
     }
 
     /** On the loop: makes the server and its listening channel (not registered yet). */
-    static TcpServer create(Loop loop, TcpOptions options, TcpHandler handler) {
-        return new TcpServer(loop, options, handler);
+    static TcpServer create(Loop loop, TcpOptions options, TcpHandler handler, Object handlerContext) {
+        return new TcpServer(loop, options, handler, handlerContext);
     }
 
     /** On the loop, once bound. */
