@@ -11,20 +11,40 @@ enum Variant {
     COROUTINES_DEFAULT("coroutines-default", "virtual threads on the JDK ForkJoinPool; park/unpark per step"),
     BUSY_YIELD("coroutines-busy-yield", "the article's naive cooperative version: start the op, Thread.yield()"
             + " until done, on the loop's carrier"),
-    BUSY_YIELD_DEFAULT("coroutines-busy-yield-default", "the same naive code on the JDK default scheduler");
+    BUSY_YIELD_DEFAULT("coroutines-busy-yield-default", "the same naive code on the JDK default scheduler"),
+    /** The yardstick of --io tcp, not a style: see NettyFloorWorkload. */
+    FLOOR_NETTY("floor-netty", "plain Netty on the same loops and connections: fixed-size messages, one buffer per"
+            + " flush, raw echo; the least work that moves the same bytes", ScenarioOptions.Io.TCP);
 
     static final List<Variant> DEFAULTS = List.of(values());
 
     final String label;
     final String description;
+    /** For a floor: the one --io it measures (it is left out of the others); null for a style. */
+    final ScenarioOptions.Io floorOf;
 
     Variant(String label, String description) {
+        this(label, description, null);
+    }
+
+    Variant(String label, String description, ScenarioOptions.Io floorOf) {
         this.label = label;
         this.description = description;
+        this.floorOf = floorOf;
     }
 
     boolean isCoroutine() {
-        return this != CALLBACKS && this != FUTURES;
+        return this != CALLBACKS && this != FUTURES && !isFloor();
+    }
+
+    /** A yardstick with no Weft code on its path, not a style. */
+    boolean isFloor() {
+        return floorOf != null;
+    }
+
+    /** Whether it runs at {@code io}: a style at every --io, a floor only at its own. */
+    boolean runsAt(ScenarioOptions.Io io) {
+        return floorOf == null || floorOf == io;
     }
 
     boolean loopAffine() {

@@ -49,7 +49,7 @@ abstract class Workload implements AutoCloseable {
 
     static Workload create(Variant v, WeftRuntime rt, ScenarioOptions o, EchoServer echo) {
         Workload w = create(v, rt, o);
-        if (o.io == Io.TCP) {
+        if (o.io == Io.TCP && !v.isFloor()) {
             w.conns = echo.connect(rt, o.connections);
         }
         return w;
@@ -69,6 +69,7 @@ abstract class Workload implements AutoCloseable {
             case COROUTINES_DEFAULT -> new CoroutinesWorkload(rt, o, CoroutineScheduler.DEFAULT);
             case BUSY_YIELD -> new BusyYieldWorkload(rt, o, CoroutineScheduler.LOOP_AFFINE);
             case BUSY_YIELD_DEFAULT -> new BusyYieldWorkload(rt, o, CoroutineScheduler.DEFAULT);
+            case FLOOR_NETTY -> new NettyFloorWorkload(rt, o);
         };
     }
 
