@@ -51,6 +51,22 @@ final class Report {
         return null;
     }
 
+    /** The measured floor of this run's --io (the yardstick), or null. */
+    private Result floor() {
+        for (Result r : results) {
+            if (r.variant.floorOf == o.io && r.measured() && r.finished) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Median over the floor's median, in this run; NaN without a floor. */
+    double floorRatio(Result r) {
+        Result f = floor();
+        return f == null || !r.measured() ? Double.NaN : r.medianMs() / f.medianMs();
+    }
+
     double ratio(Result r) {
         Result cb = callbacks();
         return cb == null || !r.measured() ? Double.NaN : r.medianMs() / cb.medianMs();
@@ -66,8 +82,8 @@ final class Report {
             out.printf(Locale.ROOT, "peers: %s%n", Peers.versions());
         }
         out.println();
-        String head = String.format(Locale.ROOT, "%-30s %10s %19s %9s %9s %8s %8s %9s %9s %8s %8s %7s %7s %s",
-                "variant", "median ms", "min-max ms", "x cb", "ns/step", "B/step", "CPU ms", "handoff/s",
+        String head = String.format(Locale.ROOT, "%-30s %10s %19s %9s %8s %9s %8s %8s %9s %9s %8s %8s %7s %7s %s",
+                "variant", "median ms", "min-max ms", "x cb", "x floor", "ns/step", "B/step", "CPU ms", "handoff/s",
                 "offloop/s", "yield/s", "park/s", "iters", "cuts", "checksum");
         out.println(head);
         out.println("-".repeat(head.length()));
@@ -83,9 +99,9 @@ final class Report {
             }
             LoopStats l = r.loop;
             CoroutineStats c = r.coroutines;
-            out.printf(Locale.ROOT, "%-30s %10.2f %19s %9s %9.0f %8.0f %8.0f %9.2f %9.2f %8.2f %8.2f %7d %7d %s%n",
+            out.printf(Locale.ROOT, "%-30s %10.2f %19s %9s %8s %9.0f %8.0f %8.0f %9.2f %9.2f %8.2f %8.2f %7d %7d %s%n",
                     r.variant.label, r.medianMs(), String.format(Locale.ROOT, "%.2f-%.2f", r.minMs(), r.maxMs()),
-                    fmtRatio(ratio(r)), r.nsPerStep(o.n, o.k), r.perStep(r.allocatedBytes), r.cpuNanos / 1e6 / r.repNanos.length,
+                    fmtRatio(ratio(r)), fmtRatio(floorRatio(r)), r.nsPerStep(o.n, o.k), r.perStep(r.allocatedBytes), r.cpuNanos / 1e6 / r.repNanos.length,
                     r.perStep(l.crossThreadHandoffs()), c == null ? 0 : r.perStep(c.resumesOffLoop()),
                     c == null ? 0 : r.perStep(c.yields()), c == null ? 0 : r.perStep(c.parks()),
                     l.iterations() / r.repNanos.length, l.budgetExhaustions() / r.repNanos.length, r.checksumOk ? "ok " + r.checksum : "MISMATCH " + r.checksum);
@@ -94,7 +110,9 @@ final class Report {
         out.println();
         out.printf(Locale.ROOT, "reference (the article): callbacks %.2f ms, cooperative coroutines %.2f ms = %.1fx%n",
                 ARTICLE_CALLBACKS_MS, ARTICLE_COOPERATIVE_MS, ARTICLE_COOPERATIVE_MS / ARTICLE_CALLBACKS_MS);
-        out.println("columns: x cb = median / callbacks median; B/step = bytes allocated per step (all threads);"
+        out.println("columns: x cb = median / callbacks median; x floor = median / the floor's median (floor-netty at"
+                + " --io tcp: plain Netty, the least work that moves the same bytes);");
+        out.println("  B/step = bytes allocated per step (all threads);"
                 + " CPU ms = process CPU per rep;");
         out.println("  handoff/s = tasks handed to a loop from another thread, per step; offloop/s = coroutine resumes"
                 + " off the loop thread, per step;");
@@ -173,7 +191,7 @@ final class Report {
                 }
             }
             j.field("median_ms", r.medianMs()).field("min_ms", r.minMs()).field("max_ms", r.maxMs())
-                    .field("ratio_to_callbacks", ratio(r)).field("ns_per_step", r.nsPerStep(o.n, o.k))
+                    .field("ratio_to_callbacks", ratio(r)).field("ratio_to_floor", floorRatio(r)).field("ns_per_step", r.nsPerStep(o.n, o.k))
                     .field("checksum", r.checksum).field("checksum_ok", r.checksumOk)
                     .fieldArray("rep_ms", r.repNanos);
             if (r.loop != null) {

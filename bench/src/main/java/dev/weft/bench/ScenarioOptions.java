@@ -88,6 +88,7 @@ final class ScenarioOptions {
 
     static ScenarioOptions parse(String[] args) throws UsageException, HelpRequested {
         ScenarioOptions o = new ScenarioOptions();
+        boolean variantsGiven = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -118,7 +119,10 @@ final class ScenarioOptions {
                 case "--reps" -> o.reps = positiveInt(a, value);
                 case "--warmup" -> o.warmup = nonNegativeInt(a, value);
                 case "--warmup-ms" -> o.warmupMs = nonNegativeInt(a, value);
-                case "--variants" -> o.variants = variants(value);
+                case "--variants" -> {
+                    o.variants = variants(value);
+                    variantsGiven = true;
+                }
                 case "--work-ns" -> o.workNs = nonNegativeInt(a, value);
                 case "--deadline" -> o.deadlineMs = positiveInt(a, value);
                 case "--connections" -> o.connections = positiveInt(a, value);
@@ -132,6 +136,10 @@ final class ScenarioOptions {
                 case "--help" -> throw new HelpRequested();
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
+        }
+        // By default the floors of other --io modes are left out (runAll skips them too, saying so).
+        if (!variantsGiven) {
+            o.variants.removeIf(v -> !v.runsAt(o.io));
         }
         if (o.peers) {
             for (Variant p : Variant.PEERS) {

@@ -112,6 +112,10 @@ final class ScenarioRunner {
         List<Result> results = new ArrayList<>();
         try {
             for (Variant v : o.variants) {
+                if (!v.runsAt(o.io)) {
+                    say("%-30s skipped: the floor of --io %s", v.label, v.floorOf.label());
+                    continue;
+                }
                 results.add(run(v, expected));
             }
         } finally {
@@ -156,7 +160,7 @@ final class ScenarioRunner {
     /** One variant, in this JVM. */
     Result runHere(Variant v, long expected) {
         WeftRuntime rt = WeftRuntime.builder().loops(o.loops).name("bench-" + v.label).build();
-        Workload w = Workload.create(v, rt, o, echo());
+        Workload w = Workload.create(v, rt, o, v.isFloor() ? null : echo());
         try {
             String why = w.unavailable();
             if (why != null) {

@@ -12,8 +12,12 @@ enum Variant {
     BUSY_YIELD("coroutines-busy-yield", "the article's naive cooperative version: start the op, Thread.yield()"
             + " until done, on the loop's carrier"),
     BUSY_YIELD_DEFAULT("coroutines-busy-yield-default", "the same naive code on the JDK default scheduler"),
+    /** The JDK's suspend/resume with no Weft code, not a style: see FloorVt. The x-floor column of --io tick. */
     FLOOR_VT("floor-vt", "the JDK's floor (no Weft code): a virtual thread carried by a bare single-thread executor,"
-            + " parked and unparked once per step (whatever --io says)"),
+            + " parked and unparked once per step (whatever --io says)", ScenarioOptions.Io.TICK),
+    /** The yardstick of --io tcp, not a style: see NettyFloorWorkload. */
+    FLOOR_NETTY("floor-netty", "plain Netty on the same loops and connections: fixed-size messages, one buffer per"
+            + " flush, raw echo; the least work that moves the same bytes", ScenarioOptions.Io.TCP),
 
     // Peers (--peers): the same workload on the libraries users pick instead; see Peers.
     JDK_CF("jdk-cf", "peer, plain JDK: CompletableFuture.thenCompose chain on a single-thread executor as the loop", true),
@@ -31,15 +35,26 @@ enum Variant {
     final String description;
     /** A peer library's variant, not Weft's. */
     final boolean peer;
+    /** For a floor: the --io whose "x floor" column it defines; null for a style or a peer. */
+    final ScenarioOptions.Io floorOf;
 
     Variant(String label, String description) {
-        this(label, description, false);
+        this(label, description, false, null);
     }
 
     Variant(String label, String description, boolean peer) {
+        this(label, description, peer, null);
+    }
+
+    Variant(String label, String description, ScenarioOptions.Io floorOf) {
+        this(label, description, false, floorOf);
+    }
+
+    Variant(String label, String description, boolean peer, ScenarioOptions.Io floorOf) {
         this.label = label;
         this.description = description;
         this.peer = peer;
+        this.floorOf = floorOf;
     }
 
     /** One of Weft's coroutine variants. */
@@ -67,9 +82,17 @@ enum Variant {
         return List.copyOf(out);
     }
 
-    /** A yardstick without Weft code (its name starts with "floor-"): no Weft operations, no Weft counters. */
+    /** A yardstick with no Weft code on its path, not a style: no Weft operations, no Weft counters. */
     boolean isFloor() {
-        return label.startsWith("floor-");
+        return floorOf != null;
+    }
+
+    /**
+     * Whether it runs at {@code io}: a style or a peer at every --io; floor-netty only at tcp;
+     * floor-vt at tick and at tcp (there it prices what a coroutine adds per request over callbacks).
+     */
+    boolean runsAt(ScenarioOptions.Io io) {
+        return floorOf == null || floorOf == io || (this == FLOOR_VT && io == ScenarioOptions.Io.TCP);
     }
 
     boolean loopAffine() {

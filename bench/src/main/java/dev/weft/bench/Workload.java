@@ -49,7 +49,7 @@ abstract class Workload implements AutoCloseable {
 
     static Workload create(Variant v, WeftRuntime rt, ScenarioOptions o, EchoServer echo) {
         Workload w = of(v, rt, o, echo);
-        if (o.io == Io.TCP) {
+        if (o.io == Io.TCP && !v.isFloor()) {
             w.conns = echo.connect(rt, o.connections);
         }
         return w;
@@ -73,6 +73,7 @@ abstract class Workload implements AutoCloseable {
             case BUSY_YIELD -> new BusyYieldWorkload(rt, o, CoroutineScheduler.LOOP_AFFINE);
             case BUSY_YIELD_DEFAULT -> new BusyYieldWorkload(rt, o, CoroutineScheduler.DEFAULT);
             case FLOOR_VT -> new FloorVt(rt, o);
+            case FLOOR_NETTY -> new NettyFloorWorkload(rt, o);
             default -> throw new IllegalArgumentException("no workload for " + v.label);
         };
     }

@@ -37,6 +37,19 @@ import org.slf4j.LoggerFactory;
  * outbound buffer over the high water mark flushes at once, so that "unwritable" means the socket
  * itself refuses bytes (the peer does not read), not merely that a burst has not been flushed yet.
  *
+ * Coalescing: a small frame (payload up to COALESCE_MAX_FRAME_BYTES) written with no per-write
+ * promise is copied, prefix and payload, into one buffer per connection (`coalesced`), and its own
+ * buffer is released at once; that buffer goes to the channel as one outbound entry at the flush.
+ * One entry per flush instead of one (or two: prefix and payload) per frame is what makes pipelined
+ * small frames cheap: each Netty outbound entry costs a recycled Entry (a Recycler get and release),
+ * pending-bytes accounting and an iovec, far more than copying a few bytes. Larger frames, and frames
+ * whose write result someone awaits (a send), go as their own entry, after the coalesced bytes (order
+ * is kept). The coalescing buffer is bounded: at most COALESCE_CAP_BYTES, and never more than the
+ * room left below the high water mark when it was started (Channel.bytesBeforeUnwritable()), so the
+ * bytes waiting for the socket (outbound buffer plus this buffer) exceed the mark only through the
+ * channel, where writability sees them, exactly as without coalescing; a frame that does not fit is
+ * handed over with what came before it.
+ *
  * Closing: closeWith(reason, cause) is the single way a connection ends, whoever starts it (the peer,
  * close(), a bad frame, a failed handler, runtime close). The first reason wins; onClosing() then
  * fails or drops whatever is pending, synchronously, before the socket is closed.
@@ -79,6 +92,10 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     private boolean paused;
     private boolean needsFlush;
     private boolean flushScheduled;
+    /** Small frames written since the last hand-over to the channel (see overview); null when none. */
+    private ByteBuf coalesced;
+    /** The most bytes {@link #coalesced} may hold (fixed when it was started). */
+    private int coalesceLimit;
     private boolean closing;
     /** A bad frame was read: the input is over, what still arrives is dropped. */
     private boolean inputEnded;
@@ -174,6 +191,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
      */
     final void closeWith(CloseReason why, String reason, Throwable cause) {
         startClosing(why, reason, cause);
+        releaseCoalesced(); // like the frames written and not flushed, which closing the channel drops
         channel.close();
     }
 
@@ -188,6 +206,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         if (startClosing(why, reason, cause)) {
             needsFlush = false;
             pauseReading(false); // keep reading (and dropping) until the peer's end-of-stream
+            handOverCoalesced(); // the frames written before the close go out first
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
                 if (f.isSuccess() && channel instanceof DuplexChannel duplex && channel.isActive()) {
                     duplex.shutdownOutput();
@@ -384,6 +403,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         reader.release();
+        releaseCoalesced();
     }
 
     @Override
@@ -453,12 +473,69 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         return new HeadroomBuf(b);
     }
 
-    /** Writes one frame (length prefix, then {@code payload}, which the channel now owns); flushes as the overview says. */
+    /** Frames with payloads up to this size are copied into the connection's coalescing buffer (see overview). */
+    static final int COALESCE_MAX_FRAME_BYTES = 1024;
+    /** The most bytes one coalescing buffer holds before it is handed to the channel (see overview). */
+    static final int COALESCE_CAP_BYTES = 16 * 1024;
+    /** What a coalescing buffer starts with (Netty's allocator grows it up to its cap). */
+    private static final int COALESCE_INITIAL_BYTES = 1024;
+
+    /**
+     * Writes one frame (length prefix, then {@code payload}, which the channel now owns); flushes as
+     * the overview says. With a void {@code promise}, a small frame is coalesced (see overview).
+     */
     final void writeFrame(ByteBuf payload, ChannelPromise promise) {
         int length = payload.readableBytes();
         if (meters != null) {
             meters.bytesSent += FrameReader.HEADER_BYTES + length;
         }
+        if (length > COALESCE_MAX_FRAME_BYTES || !promise.isVoid() || !coalesce(payload, length)) {
+            handOverCoalesced(); // what was written before this frame goes before it
+            writeEntry(payload, length, promise);
+        }
+        needsFlush = true;
+        if (!channel.isWritable()) {
+            flushIfNeeded();
+        } else if (!reading && !flushScheduled) {
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    /**
+     * Copies a small frame into the coalescing buffer and releases {@code payload}; or returns false,
+     * leaving it alone, when the frame would take the channel over its high water mark (then it goes
+     * as an entry of its own, so that writability changes exactly as it would without coalescing).
+     */
+    private boolean coalesce(ByteBuf payload, int length) {
+        int frame = FrameReader.HEADER_BYTES + length;
+        ByteBuf c = coalesced;
+        if (c != null && c.readableBytes() + frame > coalesceLimit) {
+            handOverCoalesced();
+            c = null;
+        }
+        if (c == null) {
+            long room = channel.bytesBeforeUnwritable();
+            if (frame > room) {
+                return false;
+            }
+            coalesceLimit = (int) Math.min(COALESCE_CAP_BYTES, room);
+            c = ctx.alloc().ioBuffer(Math.min(COALESCE_INITIAL_BYTES, coalesceLimit), coalesceLimit);
+            coalesced = c;
+        }
+        c.writeInt(length);
+        c.ensureWritable(length); // within coalesceLimit, its maximum capacity, as checked above
+        // The source drives the copy: Netty's pooled buffers then copy memory to memory, where
+        // c.writeBytes(payload) would go through a ByteBuffer view of a wrapped or sliced payload (an allocation).
+        int at = c.writerIndex();
+        payload.getBytes(payload.readerIndex(), c, at, length);
+        c.writerIndex(at + length);
+        payload.release();
+        return true;
+    }
+
+    /** One frame as an outbound entry of its own (two when there is no room for the prefix in front). */
+    private void writeEntry(ByteBuf payload, int length, ChannelPromise promise) {
         if (payload instanceof HeadroomBuf framed && framed.readerIndex() == FrameReader.HEADER_BYTES) {
             // The reserved bytes of a frameBuffer (and only those: any other bytes before a reader
             // index may be shared with a slice or duplicate someone else holds): one buffer, one write.
@@ -472,12 +549,22 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
             ctx.write(header, ctx.voidPromise());
             ctx.write(payload, promise);
         }
-        needsFlush = true;
-        if (!channel.isWritable()) {
-            flushIfNeeded();
-        } else if (!reading && !flushScheduled) {
-            flushScheduled = true;
-            loop.execute(flushTask);
+    }
+
+    /** Writes the coalesced frames to the channel (not flushed), if there are any. */
+    private void handOverCoalesced() {
+        ByteBuf c = coalesced;
+        if (c != null) {
+            coalesced = null;
+            ctx.write(c, ctx.voidPromise());
+        }
+    }
+
+    private void releaseCoalesced() {
+        ByteBuf c = coalesced;
+        if (c != null) {
+            coalesced = null;
+            c.release();
         }
     }
 
@@ -489,6 +576,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     final void flushIfNeeded() {
         if (needsFlush) {
             needsFlush = false;
+            handOverCoalesced();
             ctx.flush();
         }
     }

@@ -174,8 +174,9 @@ public final class TcpConnection {
 
     /**
      * A pooled buffer for a frame of about {@code capacity} bytes, with room reserved in front for
-     * the length prefix: written through it, a frame leaves as one buffer (one write entry, no
-     * separate header allocation) instead of two. Write the payload into it as usual. The reserved
+     * the length prefix: written through it, a frame larger than 1 KiB leaves as one buffer (one write
+     * entry, no separate header allocation) instead of two; smaller frames are copied into the
+     * connection's one buffer per flush whichever buffer they come in. Write the payload into it as usual. The reserved
      * bytes are used only when this very buffer is sent with its reader index where it was made; a
      * slice or duplicate of it, or a buffer whose reader index moved, is sent like any other buffer
      * (Weft never writes into bytes before a reader index that may be shared with another buffer).

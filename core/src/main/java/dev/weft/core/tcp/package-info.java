@@ -16,8 +16,11 @@
  * call from another thread (including a virtual thread the loop carries) is handed to the loop.
  *
  * <h2>Buffers</h2>
- * Payloads are Netty {@link io.netty.buffer.ByteBuf}s, written and read without copies (inbound
- * frames are slices of what was read; a frame that spans reads is the one case that copies).
+ * Payloads are Netty {@link io.netty.buffer.ByteBuf}s, read without copies (inbound frames are
+ * slices of what was read; a frame that spans reads is the one case that copies). Frames of up to
+ * 1 KiB written in one turn of the loop are copied into one buffer per connection and leave as one
+ * write (bounded by 16 KiB and by the room below the write buffer's high water mark); larger frames
+ * and sends are written as they are.
  * <ul>
  *   <li>A buffer handed to Weft (a request, a send, a reply) belongs to Weft from then on, even if
  *       the call throws or the operation fails: Weft writes it or releases it.</li>
