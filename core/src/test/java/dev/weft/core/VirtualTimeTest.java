@@ -1,5 +1,6 @@
 package dev.weft.core;
 
+import static dev.weft.conformance.Waits.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,7 +15,6 @@ import dev.weft.core.tcp.TcpServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,17 +29,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class VirtualTimeTest {
 
-    private static <T> T await(Op<T> op) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        op.onComplete((v, e) -> {
-            if (e != null) {
-                f.completeExceptionally(e);
-            } else {
-                f.complete(v);
-            }
-        });
-        return f.get(20, TimeUnit.SECONDS);
-    }
 
     @Test
     void timersOfSeveralLoopsFireInOneDeadlineOrderEachOnItsOwnLoop() {
