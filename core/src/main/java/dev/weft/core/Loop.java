@@ -129,22 +129,7 @@ public final class Loop implements Executor {
      */
     public boolean isCarrierThread() {
         Thread t = Thread.currentThread();
-        if (t == thread) {
-            return true;
-        }
-        if (!t.isVirtual()) {
-            return false;
-        }
-        // Fast path, no thread-local lookup (which costs cache misses when thousands of coroutines
-        // take turns: their thread-local maps are cold): the facade wrote, on this loop's thread, that
-        // t is the virtual thread it carries now (Carriers.carrying, at t's latest resume), and while
-        // the runtime is open a virtual thread this loop carried is carried by nothing else
-        // (LoopCarrier hands each of its continuations to this loop). A stale or foreign value only
-        // sends the caller down the exact path below.
-        if (CARRYING.getOpaque(this) == t && !runtime.isClosed()) {
-            return true;
-        }
-        return Carriers.current() == this && !queue.isTerminated();
+        return t == thread || (t.isVirtual() && Carriers.current() == this && !queue.isTerminated());
     }
 
     /**
