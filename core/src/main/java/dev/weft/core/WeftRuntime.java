@@ -86,6 +86,11 @@ public final class WeftRuntime implements AutoCloseable {
     private final AtomicInteger nextLoop = new AtomicInteger();
     /** Offloads handed to the pool and not yet picked up by a worker (see queuedOffloads()). */
     private final AtomicInteger queuedOffloads = new AtomicInteger();
+    /**
+     * Offloads inside {@code workers.execute}: not in the queue yet. A coroutine's hand-off can wait
+     * there (the queue's lock, held by a worker taking a task, parks a virtual thread and frees its loop).
+     */
+    private final AtomicInteger submittingOffloads = new AtomicInteger();
     /** Diagnostics: each null when off. */
     private final LoopProbe[] probes;
     private final BlockedLoopDetector detector;
@@ -309,6 +314,17 @@ public final class WeftRuntime implements AutoCloseable {
     }
 
     /**
+     * Offloads waiting for a worker: {@link #queuedOffloads()} plus those being handed to the pool
+     * right now. What a server's read path asks before it takes more requests on a connection (see
+     * {@link dev.weft.core.tcp.TcpOptions#maxPendingRequestsWhenWorkersBusy()}): a hand-off still in
+     * progress (a coroutine parked on the queue's lock while a worker takes a task) already counts,
+     * so a connection cannot outrun the pool while its handlers' offloads are in transit. No lock.
+     */
+    public int offloadBacklog() {
+        return Math.max(0, queuedOffloads.get()) + submittingOffloads.get();
+    }
+
+    /**
      * For {@link VirtualTime}'s settling: whether an offload may be queued or running. A task is
      * counted from before {@code execute} returns until its worker picks it up (queuedOffloads, which a
      * worker decrements inside the task), and the pool counts it active from before that until after
@@ -341,6 +357,7 @@ public final class WeftRuntime implements AutoCloseable {
     }
 
     void offload(OffloadOp<?> op) {
+        submittingOffloads.incrementAndGet();
         try {
             workers.execute(op);
             // Counted once it is in the queue (a reader that sees it can rely on that); a worker that
@@ -353,6 +370,8 @@ public final class WeftRuntime implements AutoCloseable {
                 workerRejections.increment();
                 op.rejected(new WorkerPoolFullException(workerThreads, workerQueueCapacity));
             }
+        } finally {
+            submittingOffloads.decrementAndGet(); // after the queued count went up: never a gap in offloadBacklog()
         }
     }
 

@@ -184,9 +184,12 @@ final class ServerConnection extends FramedConnection {
                 || n >= options.maxPendingRequestsWhenWorkersBusy() && workersBusy());
     }
 
-    /** Every worker is busy and offloads wait in the queue: the next ones may be refused. */
+    /**
+     * Every worker is busy and offloads wait for one (queued, or being handed to the pool): the next
+     * ones may be refused.
+     */
     private boolean workersBusy() {
-        return loop.runtime().queuedOffloads() > 0;
+        return loop.runtime().offloadBacklog() > 0;
     }
 
     /** A later turn of the loop after {@link #onFrame} held the frames: look at the bounds again, then go on. */
