@@ -101,15 +101,24 @@ public final class Waits {
      */
     public static void assertNoThreadsLeft(WeftRuntime r, int liveCoroutines) {
         for (Loop l : r.loops()) {
-            assertFalse(l.thread().isAlive(), "loop thread still alive after close: " + l.thread());
+            assertFalse(l.thread().isAlive(), () -> "loop thread still alive after close: " + l.thread() + stackOf(l.thread()));
         }
         String prefix = r.name() + "-";
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith(prefix) && t.isAlive()) {
-                fail("thread started by the runtime still alive after close: " + t);
+                fail("thread started by the runtime still alive after close: " + t + stackOf(t));
             }
         }
         assertEquals(0, liveCoroutines, "coroutines still running after close");
+    }
+
+    /** What {@code t} runs now, for a failure message: a thread left alive says why with its stack. */
+    static String stackOf(Thread t) {
+        StringBuilder b = new StringBuilder(", running:");
+        for (StackTraceElement e : t.getStackTrace()) {
+            b.append("\n\tat ").append(e);
+        }
+        return b.toString();
     }
 
     /** Waits (bounded) until {@code condition} holds. */
