@@ -84,7 +84,11 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      * takes a fast dependent.
      */
     private volatile Object next;
-    /** Dependents made from this stage and not abandoned, plus threads in join/get (see the class comment). Any thread. */
+    /**
+     * Dependents made from this stage and not abandoned, plus threads in join/get (see the class
+     * comment), except the fast {@link #thenCompose} dependent waiting in {@link #next}, counted by
+     * being there (no atomic add per step). Any thread.
+     */
     private volatile int dependents;
 
     /**
@@ -244,14 +248,36 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     /** This stage ended without waiting for the one it was made from: that one loses a dependent. */
     private void abandoned() {
         if (link instanceof WeftFuture<?> up && LINK.compareAndSet(this, up, null)) {
-            up.dependentGone();
+            up.dependentGone(countedExplicitly());
         }
     }
 
-    private void dependentGone() {
-        if ((int) DEPENDENTS.getAndAdd(this, -1) == 1 && !isDone()) {
+    /**
+     * A dependent of this stage was abandoned while pending. One counted in {@link #dependents}
+     * ({@code explicit}) leaves the count; the fast {@link #thenCompose} dependent waiting in
+     * {@link #next} is counted by being there with this stage as its {@link #link}, and left by
+     * taking its link (done by the caller). Whichever of two leaving at once comes second sees the
+     * other gone (each writes, by CAS or atomic add, and then reads the other's), so the stage is
+     * cancelled when the last one leaves (at worst twice, which is harmless).
+     */
+    private void dependentGone(boolean explicit) {
+        if (explicit) {
+            if ((int) DEPENDENTS.getAndAdd(this, -1) == 1 && !fastDependentCounted() && !isDone()) {
+                cancel(false);
+            }
+        } else if (dependents == 0 && !isDone()) {
             cancel(false);
         }
+    }
+
+    /** Whether the fast dependent in {@link #next} depends on this stage and was not abandoned (see dependentGone). */
+    private boolean fastDependentCounted() {
+        return next instanceof ComposeFuture<?, ?> c && ((WeftFuture<?>) c).link == this;
+    }
+
+    /** Whether this stage, a dependent, is counted in its upstream's {@link #dependents}; see {@link ComposeFuture}. */
+    boolean countedExplicitly() {
+        return true;
     }
 
     /**
@@ -307,8 +333,9 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         }
         ComposeFuture<T, U> d = new ComposeFuture<>(loop(), fn);
         LINK.set(d, this); // plain: published by the CAS below or by the task that waits
-        DEPENDENTS.getAndAdd(this, 1);
         if (n == DONE || !await(d)) {
+            d.countExplicitly();
+            DEPENDENTS.getAndAdd(this, 1);
             if (next == DONE) { // completed: run it here, as CompletableFuture does
                 fireFrom(d, this);
             } else { // another fast dependent took the slot meanwhile: this one waits the ordinary way

@@ -220,5 +220,15 @@ class ThenComposeFastPathTest {
         assertTrue(d2.cancel(true));
         awaitTrue(q::isCancelled, "the last dependent gone did not cancel the operation");
         assertSame(true, g.isCancelled());
+
+        // the other order: the ordinary dependent leaves first, the composed one last
+        Promise<Integer> r = rt.loop(0).promise(null);
+        WeftFuture<Integer> h = fu.from(r);
+        CompletableFuture<Integer> e1 = h.thenCompose(v -> CompletableFuture.completedFuture(v));
+        CompletableFuture<Integer> e2 = h.thenApply(v -> v);
+        assertTrue(e2.cancel(true));
+        assertFalse(r.isCancelled(), "the composed stage still waits");
+        assertTrue(e1.cancel(true));
+        awaitTrue(r::isCancelled, "the composed stage, last to leave, did not cancel the operation");
     }
 }
