@@ -19,24 +19,9 @@ final class ComposeFuture<T, U> extends WeftFuture<U> {
     /** The function to apply; {@code null} once applied (then this relays the stage it returned). */
     private Function<? super T, ? extends CompletionStage<U>> fn;
 
-    /**
-     * Whether this is counted in its source's {@code dependents} (it did not wait in the source's slot,
-     * where it is counted by being there); written before this is published.
-     */
-    private boolean explicit;
-
     ComposeFuture(Loop loop, Function<? super T, ? extends CompletionStage<U>> fn) {
         super(loop);
         this.fn = fn;
-    }
-
-    void countExplicitly() {
-        explicit = true;
-    }
-
-    @Override
-    boolean countedExplicitly() {
-        return explicit;
     }
 
     /**

@@ -90,12 +90,12 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      * being there (no atomic add per step). Any thread.
      */
     private volatile int dependents;
-
-    /**
-     * Whether the value was made for this future alone (a connect's connection, a bind's server, a
-     * combinator's result): then one that reaches it after a cancel is closed, not only released.
-     */
-    private final boolean ownsValue;
+    /** The count's bits in {@link #dependents}; the two bits above them are flags, set before publication (one int keeps the object at 40 bytes). */
+    private static final int COUNT = (1 << 29) - 1;
+    /** Flag in {@link #dependents}: see {@link #ownsValue()}. */
+    private static final int OWNS_VALUE = 1 << 30;
+    /** Flag in {@link #dependents}: see {@link #countedExplicitly()}. */
+    private static final int EXPLICIT = 1 << 29;
 
     WeftFuture(Loop loop) {
         this(loop, false);
@@ -103,7 +103,9 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
 
     WeftFuture(Loop loop, boolean ownsValue) {
         this.loop = loop;
-        this.ownsValue = ownsValue;
+        if (ownsValue) {
+            DEPENDENTS.set(this, OWNS_VALUE); // plain: before publication
+        }
     }
 
     void bind(Op<?> op) {
@@ -124,7 +126,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     public void onComplete(T value, Throwable failure) {
         if (failure == null) {
             if (!complete(value)) { // cancelled meanwhile: nobody will receive the value
-                if (ownsValue) {
+                if (ownsValue()) {
                     Disposal.dispose(value);
                 } else {
                     Disposal.release(value);
@@ -262,10 +264,10 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      */
     private void dependentGone(boolean explicit) {
         if (explicit) {
-            if ((int) DEPENDENTS.getAndAdd(this, -1) == 1 && !fastDependentCounted() && !isDone()) {
+            if (((int) DEPENDENTS.getAndAdd(this, -1) & COUNT) == 1 && !fastDependentCounted() && !isDone()) {
                 cancel(false);
             }
-        } else if (dependents == 0 && !isDone()) {
+        } else if ((dependents & COUNT) == 0 && !isDone()) {
             cancel(false);
         }
     }
@@ -277,7 +279,20 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
 
     /** Whether this stage, a dependent, is counted in its upstream's {@link #dependents}; see {@link ComposeFuture}. */
     boolean countedExplicitly() {
-        return true;
+        return !(this instanceof ComposeFuture) || (dependents & EXPLICIT) != 0;
+    }
+
+    /** Marks this unpublished {@link ComposeFuture} as counted in its upstream's {@link #dependents}. */
+    final void countExplicitly() {
+        DEPENDENTS.set(this, (int) DEPENDENTS.get(this) | EXPLICIT); // plain: before publication
+    }
+
+    /**
+     * Whether the value was made for this future alone (a connect's connection, a bind's server, a
+     * combinator's result): then one that reaches it after a cancel is closed, not only released.
+     */
+    private boolean ownsValue() {
+        return (dependents & OWNS_VALUE) != 0;
     }
 
     /**
