@@ -451,6 +451,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
 
     // Completion paths: each fires the fast dependent (CompletableFuture runs its own dependents inside).
 
+    /** As {@link CompletableFuture#complete}; then hands this future to a {@link #thenCompose} dependent waiting. */
     @Override
     public boolean complete(T value) {
         boolean won = super.complete(value);
@@ -460,6 +461,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         return won;
     }
 
+    /** As {@link CompletableFuture#completeExceptionally}; then hands this future to a {@link #thenCompose} dependent waiting. */
     @Override
     public boolean completeExceptionally(Throwable ex) {
         boolean won = super.completeExceptionally(ex);
@@ -469,12 +471,14 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         return won;
     }
 
+    /** As {@link CompletableFuture#obtrudeValue}; a {@link #thenCompose} dependent still waiting then runs. */
     @Override
     public void obtrudeValue(T value) {
         super.obtrudeValue(value);
         fireNext();
     }
 
+    /** As {@link CompletableFuture#obtrudeException}; a {@link #thenCompose} dependent still waiting then runs. */
     @Override
     public void obtrudeException(Throwable ex) {
         super.obtrudeException(ex);
