@@ -10,12 +10,17 @@ import dev.weft.core.internal.LoopTimers;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A {@link CompletableFuture} bound to a Weft loop and, usually, to the operation behind it.
@@ -63,21 +68,34 @@ import java.util.function.BiConsumer;
  */
 public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T> {
     private final Loop loop;
-    /** The operation behind this future; set once before the future is published. */
-    private Op<?> op;
     /**
-     * The stage this one was made from ({@link #newIncompleteFuture} of it), or {@code null}; set before
-     * publication, taken (nulled) by the one thread that abandons this stage.
+     * The operation behind this future ({@link #bind}, set once before the future is published, plain),
+     * or the stage this one was made from ({@link #newIncompleteFuture} or {@link #thenCompose} of it;
+     * set before publication, taken (nulled by CAS) by the one thread that abandons this stage), or
+     * {@code null}. One field for both: a future has an operation or a stage it depends on, never both
+     * (one field keeps the object at 40 bytes with {@link #next}).
      */
-    private volatile WeftFuture<?> upstream;
-    /** Dependents made from this stage and not abandoned, plus threads in join/get (see the class comment). Any thread. */
+    private volatile Object link;
+    /**
+     * The fast {@link #thenCompose} dependent waiting for this future ({@link ComposeFuture}), or
+     * {@code null}, or {@link #DONE} once this future completed and handed it over, or {@link #UNHOOKED}
+     * for a future that {@code CompletableFuture} completes itself (one made by
+     * {@link #newIncompleteFuture}), whose completion this class never sees: such a future never
+     * takes a fast dependent.
+     */
+    private volatile Object next;
+    /**
+     * Dependents made from this stage and not abandoned, plus threads in join/get (see the class
+     * comment), except the fast {@link #thenCompose} dependent waiting in {@link #next}, counted by
+     * being there (no atomic add per step). Any thread.
+     */
     private volatile int dependents;
-
-    /**
-     * Whether the value was made for this future alone (a connect's connection, a bind's server, a
-     * combinator's result): then one that reaches it after a cancel is closed, not only released.
-     */
-    private final boolean ownsValue;
+    /** The count's bits in {@link #dependents}; the two bits above them are flags, set before publication (one int keeps the object at 40 bytes). */
+    private static final int COUNT = (1 << 29) - 1;
+    /** Flag in {@link #dependents}: see {@link #ownsValue()}. */
+    private static final int OWNS_VALUE = 1 << 30;
+    /** Flag in {@link #dependents}: see {@link #countedExplicitly()}. */
+    private static final int EXPLICIT = 1 << 29;
 
     WeftFuture(Loop loop) {
         this(loop, false);
@@ -85,11 +103,17 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
 
     WeftFuture(Loop loop, boolean ownsValue) {
         this.loop = loop;
-        this.ownsValue = ownsValue;
+        if (ownsValue) {
+            DEPENDENTS.set(this, OWNS_VALUE); // plain: before publication
+        }
     }
 
     void bind(Op<?> op) {
-        this.op = op;
+        LINK.set(this, op); // plain: published with the future
+    }
+
+    private Op<?> op() {
+        return link instanceof Op<?> o ? o : null;
     }
 
     /** The loop this future completes on. */
@@ -102,7 +126,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     public void onComplete(T value, Throwable failure) {
         if (failure == null) {
             if (!complete(value)) { // cancelled meanwhile: nobody will receive the value
-                if (ownsValue) {
+                if (ownsValue()) {
                     Disposal.dispose(value);
                 } else {
                     Disposal.release(value);
@@ -120,12 +144,13 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        Op<?> o = op;
+        Op<?> o = op();
         if (o != null) {
             o.cancel();
         }
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         if (cancelled) {
+            fireNext();
             abandoned();
         }
         return cancelled;
@@ -215,7 +240,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
 
     /** A timeout completed this stage: what it waited for is abandoned, like a cancellation. */
     private void expired() {
-        Op<?> o = op;
+        Op<?> o = op();
         if (o != null) {
             o.cancel(); // its listener, this future, is done: a late value is released
         }
@@ -224,16 +249,50 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
 
     /** This stage ended without waiting for the one it was made from: that one loses a dependent. */
     private void abandoned() {
-        WeftFuture<?> up = upstream;
-        if (up != null && UPSTREAM.compareAndSet(this, up, null)) {
-            up.dependentGone();
+        if (link instanceof WeftFuture<?> up && LINK.compareAndSet(this, up, null)) {
+            up.dependentGone(countedExplicitly());
         }
     }
 
-    private void dependentGone() {
-        if ((int) DEPENDENTS.getAndAdd(this, -1) == 1 && !isDone()) {
+    /**
+     * A dependent of this stage was abandoned while pending. One counted in {@link #dependents}
+     * ({@code explicit}) leaves the count; the fast {@link #thenCompose} dependent waiting in
+     * {@link #next} is counted by being there with this stage as its {@link #link}, and left by
+     * taking its link (done by the caller). Whichever of two leaving at once comes second sees the
+     * other gone (each writes, by CAS or atomic add, and then reads the other's), so the stage is
+     * cancelled when the last one leaves (at worst twice, which is harmless).
+     */
+    private void dependentGone(boolean explicit) {
+        if (explicit) {
+            if (((int) DEPENDENTS.getAndAdd(this, -1) & COUNT) == 1 && !fastDependentCounted() && !isDone()) {
+                cancel(false);
+            }
+        } else if ((dependents & COUNT) == 0 && !isDone()) {
             cancel(false);
         }
+    }
+
+    /** Whether the fast dependent in {@link #next} depends on this stage and was not abandoned (see dependentGone). */
+    private boolean fastDependentCounted() {
+        return next instanceof ComposeFuture<?, ?> c && ((WeftFuture<?>) c).link == this;
+    }
+
+    /** Whether this stage, a dependent, is counted in its upstream's {@link #dependents}; see {@link ComposeFuture}. */
+    boolean countedExplicitly() {
+        return !(this instanceof ComposeFuture) || (dependents & EXPLICIT) != 0;
+    }
+
+    /** Marks this unpublished {@link ComposeFuture} as counted in its upstream's {@link #dependents}. */
+    final void countExplicitly() {
+        DEPENDENTS.set(this, (int) DEPENDENTS.get(this) | EXPLICIT); // plain: before publication
+    }
+
+    /**
+     * Whether the value was made for this future alone (a connect's connection, a bind's server, a
+     * combinator's result): then one that reaches it after a cancel is closed, not only released.
+     */
+    private boolean ownsValue() {
+        return (dependents & OWNS_VALUE) != 0;
     }
 
     /**
@@ -258,9 +317,204 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
         WeftFuture<U> d = new WeftFuture<>(loop);
-        UPSTREAM.set(d, this); // plain: published by CompletableFuture's push of the dependent
+        LINK.set(d, this); // plain: published by CompletableFuture's push of the dependent
+        NEXT.set(d, UNHOOKED); // completed inside CompletableFuture, where no hook of ours runs
         DEPENDENTS.getAndAdd(this, 1);
         return d;
+    }
+
+    // ------------------------------------------------------------------ thenCompose's fast path
+    //
+    // CompletableFuture's thenCompose allocates a UniCompose node on this future's stack and, when the
+    // function's stage is pending, a UniRelay node on that stage's stack. When every completion of a
+    // future goes through this class's own methods (a future of an operation: onComplete, complete,
+    // cancel, ...; not one CompletableFuture completes internally), the dependent itself waits in the
+    // future's one-slot `next` instead: no node, the same results (see ComposeFuture).
+
+    /**
+     * As {@link CompletableFuture#thenCompose}: the same results (an exception wrapped in a
+     * {@link CompletionException} as there), the returned stage a dependent of this one (see the class
+     * comment). Allocates less than {@code CompletableFuture}'s when this future is one of an
+     * operation and {@code fn} returns such a future or another {@code thenCompose} stage.
+     */
+    @Override
+    public <U> CompletableFuture<U> thenCompose(Function<? super T, ? extends CompletionStage<U>> fn) {
+        if (fn == null) {
+            throw new NullPointerException();
+        }
+        Object n = next;
+        if (n != null && n != DONE) { // completed inside CompletableFuture, or a fast dependent already waits
+            return super.thenCompose(fn);
+        }
+        ComposeFuture<T, U> d = new ComposeFuture<>(loop(), fn);
+        LINK.set(d, this); // plain: published by the CAS below or by the task that waits
+        if (n == DONE || !await(d)) {
+            d.countExplicitly();
+            DEPENDENTS.getAndAdd(this, 1);
+            if (next == DONE) { // completed: run it here, as CompletableFuture does
+                fireFrom(d, this);
+            } else { // another fast dependent took the slot meanwhile: this one waits the ordinary way
+                d.waitFor(this);
+            }
+        }
+        return d;
+    }
+
+    /**
+     * Makes {@code c} wait in this future's slot, to be fired when this future completes: false when
+     * this future is done, one it does not complete itself, or another dependent waits there.
+     */
+    final boolean await(ComposeFuture<?, ?> c) {
+        return next == null && NEXT.compareAndSet(this, null, c);
+    }
+
+    /** This future completed (through this class): hands it to the fast dependent waiting, if one does. */
+    final void fireNext() {
+        if (next == UNHOOKED) {
+            return;
+        }
+        Object n = NEXT.getAndSet(this, DONE);
+        if (n instanceof ComposeFuture<?, ?> c) {
+            fireFrom(c, this);
+        }
+    }
+
+    /**
+     * Runs {@code c}, whose source {@code src} completed, and then, in a loop rather than recursively
+     * (a chain of relays can be as long as the program's loop of steps), the fast dependents of every
+     * stage that completes as a result.
+     */
+    private static void fireFrom(ComposeFuture<?, ?> c, WeftFuture<?> src) {
+        while (c != null) {
+            WeftFuture<?> completed = c.fire(src);
+            if (completed == null) {
+                return;
+            }
+            Object n = NEXT.getAndSet(completed, DONE);
+            c = n instanceof ComposeFuture<?, ?> cc ? cc : null;
+            src = completed;
+        }
+    }
+
+    /**
+     * Completes this future without firing its fast dependent (the caller hands that on); as
+     * {@code CompletableFuture}'s own completion, it runs the ordinary dependents.
+     */
+    final boolean completeQuietly(T value) {
+        return super.complete(value);
+    }
+
+    /** As {@link #completeQuietly}, exceptionally. */
+    final boolean completeExceptionallyQuietly(Throwable failure) {
+        return super.completeExceptionally(failure);
+    }
+
+    /**
+     * Completes this future quietly with what {@code CompletableFuture} relays of done stage
+     * {@code g} to a dependent: its value, or its exception as a {@link CompletionException} (the
+     * same one when it is one already).
+     */
+    @SuppressWarnings("unchecked")
+    final boolean relayQuietly(CompletableFuture<?> g) {
+        Object v;
+        try {
+            v = g.getNow(null);
+        } catch (CompletionException e) { // CompletableFuture's own wrapper (or the stored one)
+            return completeExceptionallyQuietly(e);
+        } catch (CancellationException e) { // getNow wraps the stored one as its cause
+            Throwable x = e.getCause() instanceof CancellationException c ? c : e;
+            return completeExceptionallyQuietly(wrap(x));
+        }
+        return completeQuietly((T) v);
+    }
+
+    /** The {@link CompletionException} {@code CompletableFuture} stores for {@code x} in a dependent. */
+    static CompletionException wrap(Throwable x) {
+        if (x instanceof CompletionException ce) {
+            return ce;
+        }
+        String message;
+        Throwable suppressed;
+        try {
+            message = x.toString();
+            suppressed = null;
+        } catch (Throwable unknown) {
+            message = "";
+            suppressed = unknown;
+        }
+        CompletionException w = new CompletionException(message, x);
+        if (suppressed != null) {
+            w.addSuppressed(suppressed);
+        }
+        return w;
+    }
+
+    // Completion paths: each fires the fast dependent (CompletableFuture runs its own dependents inside).
+
+    /** As {@link CompletableFuture#complete}; then hands this future to a {@link #thenCompose} dependent waiting. */
+    @Override
+    public boolean complete(T value) {
+        boolean won = super.complete(value);
+        if (won) {
+            fireNext();
+        }
+        return won;
+    }
+
+    /** As {@link CompletableFuture#completeExceptionally}; then hands this future to a {@link #thenCompose} dependent waiting. */
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+        boolean won = super.completeExceptionally(ex);
+        if (won) {
+            fireNext();
+        }
+        return won;
+    }
+
+    /** As {@link CompletableFuture#obtrudeValue}; a {@link #thenCompose} dependent still waiting then runs. */
+    @Override
+    public void obtrudeValue(T value) {
+        super.obtrudeValue(value);
+        fireNext();
+    }
+
+    /** As {@link CompletableFuture#obtrudeException}; a {@link #thenCompose} dependent still waiting then runs. */
+    @Override
+    public void obtrudeException(Throwable ex) {
+        super.obtrudeException(ex);
+        fireNext();
+    }
+
+    /**
+     * As {@link CompletableFuture#completeAsync(Supplier, Executor)}: completes this future with
+     * {@code supplier}'s value, or its exception wrapped in a {@link CompletionException}, from a task
+     * run by {@code executor}.
+     */
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
+        if (supplier == null || executor == null) {
+            throw new NullPointerException();
+        }
+        executor.execute(new AsyncSupply<>(this, supplier));
+        return this;
+    }
+
+    /** {@link #completeAsync}'s task, through this class's completion (so a fast dependent fires). */
+    private record AsyncSupply<T>(WeftFuture<T> future, Supplier<? extends T> supplier)
+            implements Runnable, CompletableFuture.AsynchronousCompletionTask {
+        @Override
+        public void run() {
+            if (!future.isDone()) {
+                T v;
+                try {
+                    v = supplier.get();
+                } catch (Throwable ex) {
+                    future.completeExceptionally(wrap(ex));
+                    return;
+                }
+                future.complete(v);
+            }
+        }
     }
 
     @Override
@@ -317,13 +571,19 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
 
     // VarHandle mechanics
     private static final VarHandle DEPENDENTS;
-    private static final VarHandle UPSTREAM;
+    private static final VarHandle LINK;
+    private static final VarHandle NEXT;
+    /** {@link #next} once this future completed. */
+    private static final Object DONE = new Object();
+    /** {@link #next} of a future {@code CompletableFuture} completes itself: never takes a fast dependent. */
+    private static final Object UNHOOKED = new Object();
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             DEPENDENTS = l.findVarHandle(WeftFuture.class, "dependents", int.class);
-            UPSTREAM = l.findVarHandle(WeftFuture.class, "upstream", WeftFuture.class);
+            LINK = l.findVarHandle(WeftFuture.class, "link", Object.class);
+            NEXT = l.findVarHandle(WeftFuture.class, "next", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
