@@ -722,27 +722,14 @@ public final class Coroutines implements CloseParticipant {
      * @param what the call, for the message of a refusal on a loop thread
      */
     private <A, B, R> R suspendOrWait(String what, A a, B b, ByteBuf owned, Start<A, B, R> start) {
-        Coroutine<?> c;
-        ThreadWaiter w = null;
-        try {
-            c = caller();
-            if (c == null) {
-                w = outside(what);
-            }
-        } catch (CancellationException | IllegalBlockingCallException | OperationTimeoutException refused) {
-            ReferenceCountUtil.release(owned);
-            throw refused;
-        }
-        if (c != null) {
-            return c.suspend(started(start.start(c.loop(), a, b, c.resumer)));
-        }
-        return w.await(started(start.start(runtime.loop(), a, b, w)));
+        return suspendOrWait(what, a, b, owned, start, null);
     }
 
     /**
-     * A suspending call with a per-operation deadline: {@code start} makes the operation without a
-     * listener, and a timeout on the operation's own loop ({@link Ops#timeout}: one timer, no thread)
-     * becomes the wait's listener. Refusals as for the other calls.
+     * {@link #suspendOrWait(String, Object, Object, ByteBuf, Start)} with a per-operation deadline when
+     * {@code timeout} is not null: {@code start} makes the operation without a listener, and a timeout
+     * on the operation's own loop ({@link Ops#timeout}: one timer, no thread) becomes the wait's
+     * listener. Refusals as for the other calls.
      */
     private <A, B, R> R suspendOrWait(String what, A a, B b, ByteBuf owned, Start<A, B, R> start, Duration timeout) {
         Coroutine<?> c;
@@ -757,8 +744,13 @@ public final class Coroutines implements CloseParticipant {
             throw refused;
         }
         Loop loop = c != null ? c.loop() : runtime.loop();
+        OpListener<Object> waiter = c != null ? c.resumer : w;
+        if (timeout == null) {
+            Op<R> op = started(start.start(loop, a, b, waiter));
+            return c != null ? c.suspend(op) : w.await(op);
+        }
         Op<R> op = start.start(loop, a, b, null);
-        Op<R> timed = started(Ops.timeout(op.loop(), op, timeout, c != null ? c.resumer : w));
+        Op<R> timed = started(Ops.timeout(op.loop(), op, timeout, waiter));
         return c != null ? c.suspend(timed) : w.await(timed);
     }
 
