@@ -24,6 +24,8 @@ public final class Main {
     static {
         EXAMPLES.put("each-style", new Entry("the same operations (a task, a timer, a TCP echo) in each style",
                 EachStyle::main));
+        EXAMPLES.put("http", new Entry("an HTTP service with a route per style and /metrics ([--port 8080] [--loops N])",
+                dev.weft.examples.http.HttpService::main));
     }
 
     public static void main(String[] args) throws Exception {
