@@ -1,10 +1,14 @@
 package dev.weft.examples.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.conformance.LeakCheck;
 import dev.weft.conformance.Waits;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,6 +91,18 @@ class HttpServiceTest {
         service.close(); // idempotent
         Waits.assertNoThreadsLeft(service.runtime(), service.coroutines().liveCoroutines());
         LeakCheck.assertNoLeaks();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aPortInUseFailsTheStartAndLeavesNothingRunning() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Exception e = assertThrows(Exception.class, () -> HttpService.start(taken.getLocalPort(), 1));
+            assertTrue(String.valueOf(e.getMessage()).contains("Address already in use"), e::toString);
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            assertFalse(t.getName().startsWith("http-") && t.isAlive(), () -> "left running: " + t);
+        }
     }
 
     private static HttpResponse<String> get(HttpClient client, String uri) throws Exception {
