@@ -121,7 +121,8 @@ public class SuspendResumeBenchmark extends AbstractBenchmark {
         })).flatMap(v -> k + 1 < STEPS ? reactorChain(k + 1, sum + v) : Mono.just(sum + v));
     }
 
-    private static final class CallbackChain implements Callable<Integer>, Callback<Integer> {
+    /** A chain of {@value #STEPS} callback steps, each a {@code cb.submit} of a trivial task (also ContextHop's). */
+    static final class CallbackChain implements Callable<Integer>, Callback<Integer> {
         private final Callbacks cb;
         private final CompletableFuture<Long> done;
         private int k;
