@@ -13,6 +13,7 @@ import java.util.List;
 /**
  * {@code java -jar weft-bench.jar scenario [options]}: the scenario comparison (see --help).
  * {@code java -jar weft-bench.jar jmh [JMH options]}: the JMH suite.
+ * {@code java -jar weft-bench.jar ops [options]}: the per-operation JMH suite and its table (see ops --help).
  */
 public final class Main {
     private Main() {}
@@ -24,10 +25,11 @@ public final class Main {
         switch (cmd) {
             case "scenario" -> System.exit(scenario(rest, System.out, System.err));
             case "jmh" -> org.openjdk.jmh.Main.main(rest);
+            case "ops" -> System.exit(OpsSuite.run(rest, System.out, System.err));
             case "worker" -> System.exit(Fork.worker(rest, System.out, System.err));
             case "--help", "-h", "help" -> System.out.print(ScenarioOptions.help());
             default -> {
-                System.err.println("weft-bench: unknown command '" + cmd + "' (expected: scenario or jmh; try --help)");
+                System.err.println("weft-bench: unknown command '" + cmd + "' (expected: scenario, jmh or ops; try --help)");
                 System.exit(2);
             }
         }

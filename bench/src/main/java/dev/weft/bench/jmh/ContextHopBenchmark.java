@@ -1,6 +1,5 @@
 package dev.weft.bench.jmh;
 
-import dev.weft.callbacks.Callback;
 import dev.weft.callbacks.Callbacks;
 import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.Loop;
@@ -8,7 +7,6 @@ import dev.weft.core.WeftContext;
 import dev.weft.core.WeftRuntime;
 import dev.weft.coroutines.Coroutines;
 import dev.weft.futures.Futures;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
@@ -100,7 +98,7 @@ public class ContextHopBenchmark extends AbstractBenchmark {
     public long chain() throws Exception {
         CompletableFuture<Long> done = new CompletableFuture<>();
         Runnable start = switch (style) {
-            case "callbacks" -> () -> new CallbackChain(cb, done).next();
+            case "callbacks" -> () -> new SuspendResumeBenchmark.CallbackChain(cb, done).next();
             case "futures" -> () -> futureChain(0, 0).thenAccept(done::complete);
             default -> () -> co.launch(loop, () -> {
                 long sum = 0;
@@ -130,36 +128,5 @@ public class ContextHopBenchmark extends AbstractBenchmark {
     private CompletableFuture<Long> futureChain(int k, long sum) {
         return fu.submit(() -> k & 7).thenCompose(v -> k + 1 < STEPS ? futureChain(k + 1, sum + v)
                 : CompletableFuture.completedFuture(sum + v));
-    }
-
-    private static final class CallbackChain implements Callable<Integer>, Callback<Integer> {
-        private final Callbacks cb;
-        private final CompletableFuture<Long> done;
-        private int k;
-        private long sum;
-
-        CallbackChain(Callbacks cb, CompletableFuture<Long> done) {
-            this.cb = cb;
-            this.done = done;
-        }
-
-        void next() {
-            cb.submit(this, this);
-        }
-
-        @Override
-        public Integer call() {
-            return k & 7;
-        }
-
-        @Override
-        public void onComplete(Integer v, Throwable e) {
-            sum += v;
-            if (++k < STEPS) {
-                next();
-            } else {
-                done.complete(sum);
-            }
-        }
     }
 }

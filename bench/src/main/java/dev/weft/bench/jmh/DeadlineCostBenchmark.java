@@ -2,9 +2,7 @@ package dev.weft.bench.jmh;
 
 import dev.weft.callbacks.Callback;
 import dev.weft.callbacks.Callbacks;
-import dev.weft.core.CoroutineScheduler;
 import dev.weft.core.Loop;
-import dev.weft.core.WeftRuntime;
 import dev.weft.coroutines.Coroutines;
 import dev.weft.futures.Futures;
 import java.time.Duration;
@@ -44,7 +42,7 @@ public class DeadlineCostBenchmark extends AbstractBenchmark {
     @Param({"none", "deadline"})
     public String deadline;
 
-    private WeftRuntime rt;
+    private Fixture f;
     private Loop loop;
     private Callbacks cb;
     private Futures fu;
@@ -53,22 +51,17 @@ public class DeadlineCostBenchmark extends AbstractBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        rt = WeftRuntime.builder().loops(1).build();
-        loop = rt.loop(0);
-        cb = Callbacks.of(rt).on(loop);
-        fu = Futures.of(rt).on(loop);
+        f = new Fixture(style.startsWith("coroutines") ? Fixture.COROUTINES_LOOP : style);
+        loop = f.loop;
+        cb = f.cb;
+        fu = f.fu;
+        co = f.co;
         timed = deadline.equals("deadline");
-        if (style.startsWith("coroutines")) {
-            co = Coroutines.of(rt, CoroutineScheduler.LOOP_AFFINE);
-            if (co.scheduler() != CoroutineScheduler.LOOP_AFFINE) {
-                throw new IllegalStateException("loop-affine scheduler unavailable: " + co.fallbackReason());
-            }
-        }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        rt.close();
+        f.close();
     }
 
     @Benchmark

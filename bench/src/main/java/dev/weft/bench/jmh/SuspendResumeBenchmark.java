@@ -3,14 +3,10 @@ package dev.weft.bench.jmh;
 import dev.weft.callbacks.Callback;
 import dev.weft.callbacks.Callbacks;
 import dev.weft.core.Loop;
-import dev.weft.core.WeftRuntime;
-import dev.weft.core.CoroutineScheduler;
-import dev.weft.coroutines.Coroutines;
-import dev.weft.futures.Futures;
+import dev.weft.core.OpListener;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -19,14 +15,21 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import reactor.core.publisher.Mono;
 
 /**
- * The cost of one async step in each style: start an operation that completes on the loop (a task
- * on a later turn of its run queue), and continue when it has. For coroutines that is exactly one
- * suspend (park) and one resume (unpark), under each scheduler. One invocation runs a chain of
- * {@value #STEPS} steps on a one-loop runtime, started from the loop; the score is ns per step.
- * {@code jdk-executor} is the baseline: the same chain of callbacks on a plain JDK single-thread
- * executor, no Weft.
+ * The cost of one async step in each style (the "hop" of the per-operation table): start an operation
+ * that completes on the loop (a task on a later turn of its run queue), and continue when it has. For
+ * coroutines that is exactly one suspend (park) and one resume (unpark), under each scheduler. One
+ * invocation runs a chain of {@value #STEPS} steps on a one-loop runtime, started from the loop; the
+ * score is ns per step. {@code jdk-executor} is the baseline: the same chain of callbacks on a plain
+ * JDK single-thread executor, no Weft. The peers do the same step their own way: {@code jdk-cf} a
+ * {@code supplyAsync(task, loop).thenCompose} chain on that executor (CompletableFuture javadoc),
+ * {@code jdk-vt} a virtual thread blocking on {@code supplyAsync(task, loop).join()} (JEP 444),
+ * {@code reactor-mono} a {@code Mono.flatMap} chain over Weft's {@code loop.submit} bridged with
+ * {@code Mono.create} (Reactor reference, "Programmatically creating a sequence"; Reactor has no loop).
+ * Vert.x has no "run this on the loop and give me a future": its step is a promise completed by
+ * {@code runOnContext}, measured in {@link AwaitBenchmark} ({@code pending}).
  *
  * <pre>
  * java -jar bench/target/weft-bench.jar jmh -prof gc SuspendResume
@@ -36,70 +39,90 @@ import org.openjdk.jmh.annotations.TearDown;
 public class SuspendResumeBenchmark extends AbstractBenchmark {
     static final int STEPS = 1000;
 
-    @Param({"jdk-executor", "callbacks", "futures", "coroutines-loop", "coroutines-default"})
+    @Param({"jdk-executor", "callbacks", "futures", "coroutines-loop", "coroutines-default", "jdk-cf", "jdk-vt",
+            "reactor-mono"})
     public String style;
 
-    private WeftRuntime rt;
+    private Fixture f;
     private Loop loop;
-    private Callbacks cb;
-    private Futures fu;
-    private Coroutines co;
     private ExecutorService jdk;
 
     @Setup(Level.Trial)
     public void setUp() {
-        rt = WeftRuntime.builder().loops(1).build();
-        loop = rt.loop(0);
-        cb = Callbacks.of(rt).on(loop);
-        fu = Futures.of(rt).on(loop);
-        switch (style) {
-            case "coroutines-loop" -> {
-                co = Coroutines.of(rt, CoroutineScheduler.LOOP_AFFINE);
-                if (co.scheduler() != CoroutineScheduler.LOOP_AFFINE) {
-                    throw new IllegalStateException("loop-affine scheduler unavailable: " + co.fallbackReason());
-                }
-            }
-            case "coroutines-default" -> co = Coroutines.of(rt, CoroutineScheduler.DEFAULT);
-            case "jdk-executor" -> jdk = Executors.newSingleThreadExecutor();
-            default -> { }
-        }
+        f = new Fixture(style.equals("jdk-executor") ? Fixture.JDK_CF : style);
+        loop = f.loop;
+        jdk = f.jdk;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        rt.close();
-        if (jdk != null) {
-            jdk.shutdownNow();
-        }
+        f.close();
     }
 
     @Benchmark
     @OperationsPerInvocation(STEPS)
     public long chain() {
-        CompletableFuture<Long> done = new CompletableFuture<>();
         switch (style) {
-            case "jdk-executor" -> jdk.execute(() -> new JdkChain(jdk, done).run());
-            case "callbacks" -> loop.execute(() -> new CallbackChain(cb, done).next());
-            case "futures" -> loop.execute(() -> futureChain(0, 0).thenAccept(done::complete));
-            default -> co.launch(loop, () -> {
-                long sum = 0;
-                for (int i = 0; i < STEPS; i++) {
-                    final int k = i;
-                    sum += co.submit(() -> k & 7);
-                }
-                done.complete(sum);
-                return null;
-            });
+            case "jdk-executor" -> {
+                CompletableFuture<Long> done = new CompletableFuture<>();
+                jdk.execute(() -> new JdkChain(jdk, done).run());
+                return done.join();
+            }
+            case "jdk-vt" -> {
+                return f.blocking(() -> {
+                    long sum = 0;
+                    for (int i = 0; i < STEPS; i++) {
+                        final int k = i;
+                        sum += CompletableFuture.supplyAsync(() -> k & 7, jdk).join();
+                    }
+                    return sum;
+                });
+            }
+            case "coroutines-loop", "coroutines-default" -> {
+                return f.blocking(() -> {
+                    long sum = 0;
+                    for (int i = 0; i < STEPS; i++) {
+                        final int k = i;
+                        sum += f.co.submit(() -> k & 7);
+                    }
+                    return sum;
+                });
+            }
+            default -> {
+                return f.onLoop(done -> {
+                    switch (style) {
+                        case "callbacks" -> new CallbackChain(f.cb, done).next();
+                        case "futures" -> futureChain(0, 0).thenAccept(done::complete);
+                        case "jdk-cf" -> jdkChain(0, 0).thenAccept(done::complete);
+                        default -> reactorChain(0, 0).subscribe(done::complete);
+                    }
+                });
+            }
         }
-        return done.join();
     }
 
     private CompletableFuture<Long> futureChain(int k, long sum) {
-        return fu.submit(() -> k & 7).thenCompose(v -> k + 1 < STEPS ? futureChain(k + 1, sum + v)
+        return f.fu.submit(() -> k & 7).thenCompose(v -> k + 1 < STEPS ? futureChain(k + 1, sum + v)
                 : CompletableFuture.completedFuture(sum + v));
     }
 
-    private static final class CallbackChain implements Callable<Integer>, Callback<Integer> {
+    private CompletableFuture<Long> jdkChain(int k, long sum) {
+        return CompletableFuture.supplyAsync(() -> k & 7, jdk).thenCompose(v -> k + 1 < STEPS
+                ? jdkChain(k + 1, sum + v) : CompletableFuture.completedFuture(sum + v));
+    }
+
+    private Mono<Long> reactorChain(int k, long sum) {
+        return Mono.<Integer>create(sink -> loop.submit(() -> k & 7, (OpListener<Integer>) (v, e) -> {
+            if (e != null) {
+                sink.error(e);
+            } else {
+                sink.success(v);
+            }
+        })).flatMap(v -> k + 1 < STEPS ? reactorChain(k + 1, sum + v) : Mono.just(sum + v));
+    }
+
+    /** A chain of {@value #STEPS} callback steps, each a {@code cb.submit} of a trivial task (also ContextHop's). */
+    static final class CallbackChain implements Callable<Integer>, Callback<Integer> {
         private final Callbacks cb;
         private final CompletableFuture<Long> done;
         private int k;

@@ -21,6 +21,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * round trip. {@code floor-netty} is the baseline: plain Netty moving the same
  * bytes the least costly way (see NettyFloorWorkload). Each invocation also pays a hand-off to the
  * loop and a wake-up of the benchmark thread, spread over its {@value #TASKS} x {@value #STEPS} operations.
+ * Peers: {@code reactor-mono} is the scenario's Reactor peer, a {@code Mono.flatMap} chain over Weft's
+ * own TCP request op (reactor-netty's {@code TcpClient} has no request/reply correlation); Vert.x's
+ * {@code NetClient} stalled on Weft's Netty 4.2.18 in the scenario and plain JDK has no async framed TCP
+ * client, so neither has a row here.
  *
  * <pre>
  * java --add-opens java.base/java.lang=ALL-UNNAMED -jar bench/target/weft-bench.jar jmh -prof gc TcpRequestReply
@@ -32,7 +36,7 @@ public class TcpRequestReplyBenchmark extends AbstractBenchmark {
     static final int STEPS = 8;
     static final int CONNECTIONS = 16;
 
-    @Param({"floor-netty", "callbacks", "futures", "coroutines-loop"})
+    @Param({"floor-netty", "callbacks", "futures", "coroutines-loop", "coroutines-default", "reactor-mono"})
     public String style;
 
     private TcpRig rig;
