@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 
@@ -102,7 +103,16 @@ final class RunQueue {
     private volatile int remoteScheduled;
     private volatile boolean terminated;
     /** Serialises everything that runs after termination. */
-    private final Object afterlife = new Object();
+    private final ReentrantLock afterlife = new ReentrantLock();
+    /**
+     * How many afterlife locks (of any loop) the current thread holds. A thread holding one never
+     * waits for another: two loops ending at once, each handing the other a task from its own sweep
+     * (a timer aborted at termination completing an operation of the other loop), would otherwise each
+     * hold its own lock and wait for the other's forever. Such a thread takes the other lock only if it
+     * is free at once, else hands the task over through the other queue and a sweep on a JDK pool
+     * thread. Touched only after termination.
+     */
+    private static final ThreadLocal<int[]> AFTERLIFE_HELD = ThreadLocal.withInitial(() -> new int[1]);
 
     /**
      * The loop's heartbeat: grows by 2 with every drain pass and by 1 when the loop enters or leaves
@@ -272,7 +282,10 @@ final class RunQueue {
      */
     void terminate() {
         draining = true; // a task run below that queues locally is picked up by the loop below
-        synchronized (afterlife) {
+        int[] held = AFTERLIFE_HELD.get();
+        afterlife.lock(); // its own: a loop thread ends inside no other queue's afterlife
+        held[0]++;
+        try {
             // Set under the lock: a producer that sees it waits for this sweep, so the tasks it queued
             // before run before the ones it brings after.
             terminated = true;
@@ -292,6 +305,8 @@ final class RunQueue {
                 }
                 host.runAfterTermination(t);
             }
+        } finally {
+            exitAfterlife();
         }
     }
 
@@ -301,30 +316,59 @@ final class RunQueue {
     }
 
     private void sweepRemote() {
-        if (Thread.currentThread().isVirtual()) {
-            // The queue may hold a continuation, which a virtual thread cannot carry.
+        if (!enterAfterlife()) {
             ForkJoinPool.commonPool().execute(this::sweepRemote);
             return;
         }
-        synchronized (afterlife) {
+        try {
             Runnable t;
             while ((t = remote.poll()) != null) {
                 host.runAfterTermination(t);
             }
+        } finally {
+            exitAfterlife();
         }
     }
 
     private void runAfterTermination(Runnable task) {
-        if (Thread.currentThread().isVirtual()) {
-            // A virtual thread cannot run another's continuation; a platform thread of the JDK can.
-            // Through the remote queue, so that one virtual submitter's tasks keep their order.
+        if (!enterAfterlife()) {
+            // Through the remote queue, so that one submitter's tasks keep their order.
             remote.offer(task);
             ForkJoinPool.commonPool().execute(this::sweepRemote);
             return;
         }
-        synchronized (afterlife) {
+        try {
             host.runAfterTermination(task);
+        } finally {
+            exitAfterlife();
         }
+    }
+
+    /**
+     * Takes the afterlife lock for the calling thread if it may run afterlife tasks here; false when
+     * it must hand them to a JDK pool thread instead: a virtual thread cannot carry another's
+     * continuation (the task may be one), and a thread inside another queue's afterlife must not wait
+     * for this one's lock (see {@link #AFTERLIFE_HELD}), so it takes it only if it is free.
+     */
+    private boolean enterAfterlife() {
+        if (Thread.currentThread().isVirtual()) {
+            return false;
+        }
+        int[] held = AFTERLIFE_HELD.get();
+        if (held[0] > 0 && !afterlife.isHeldByCurrentThread()) {
+            if (!afterlife.tryLock()) {
+                return false;
+            }
+        } else {
+            afterlife.lock();
+        }
+        held[0]++;
+        return true;
+    }
+
+    private void exitAfterlife() {
+        AFTERLIFE_HELD.get()[0]--;
+        afterlife.unlock();
     }
 
     /** On the loop thread, right before the I/O poll: the loop is idle from now on (heartbeat odd). */
