@@ -24,6 +24,8 @@ public final class Main {
     static {
         EXAMPLES.put("each-style", new Entry("the same operations (a task, a timer, a TCP echo) in each style",
                 EachStyle::main));
+        EXAMPLES.put("accounts", new Entry("one client in three styles: fan-out, a failure, a deadline (scopes)",
+                dev.weft.examples.accounts.Accounts::main));
     }
 
     public static void main(String[] args) throws Exception {
