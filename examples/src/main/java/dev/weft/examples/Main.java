@@ -26,6 +26,8 @@ public final class Main {
                 EachStyle::main));
         EXAMPLES.put("accounts", new Entry("one client in three styles: fan-out, a failure, a deadline (scopes)",
                 dev.weft.examples.accounts.Accounts::main));
+        EXAMPLES.put("gallery", new Entry("the pitfall gallery: naive vs fixed, measured side by side [--size small|full]",
+                dev.weft.examples.pitfalls.Gallery::main));
     }
 
     public static void main(String[] args) throws Exception {
