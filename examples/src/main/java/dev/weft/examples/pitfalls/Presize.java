@@ -12,10 +12,16 @@ import java.util.Map;
  */
 final class Presize extends Pitfall {
     private final int n;
+    /** The keys and values, boxed once here, so that the runs time the collections, not the boxing. */
+    private final Integer[] boxed;
 
     Presize(Size size) {
         super("growing collections from empty", "growth copies the array / rehashes the map log(n) times; pre-sized, they are built once");
-        n = pick(size, 10_000, 1_000_000);
+        n = pick(size, 10_000, 300_000);
+        boxed = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            boxed[i] = i;
+        }
     }
 
     @Override
@@ -29,7 +35,7 @@ final class Presize extends Pitfall {
     }
 
     private long fill(List<Integer> list, Map<Integer, Integer> map) {
-        for (int i = 0; i < n; i++) {
+        for (Integer i : boxed) {
             list.add(i);
             map.put(i, i);
         }
