@@ -45,6 +45,7 @@ public final class Accounts {
     /** What a run saw: per style, one line per case; and what was left over at the end. */
     record Result(Map<String, List<String>> lines, int pendingRequests, int pendingOperations, int liveCoroutines) {}
 
+    /** Runs the three styles' three cases with the default deadline (300 ms); takes no arguments. */
     public static void main(String[] args) throws Exception {
         run(System.out, DEADLINE, SLOW);
     }

@@ -18,10 +18,11 @@ import java.util.concurrent.CompletableFuture;
  * {@code OperationTimeoutException}. Stages made with {@code thenApply}/{@code whenComplete} see a
  * failure wrapped in {@code CompletionException}, as {@code CompletableFuture} does.
  *
- * <p>One thing the other styles do not have: when {@code all} fails it cancels the lookups' last
- * stages, and Weft cancels up the chain to the request (see {@link WeftFuture}); a cancelled stage
- * runs no action, so the {@code whenComplete} below does not run for a cancelled lookup. Cleanup
- * that must run belongs on the request's own future, or to Weft: a late reply is released for you.
+ * <p>One thing the other styles do not have: when {@code all} fails or the scope gives up, the stages
+ * they hold are cancelled, and Weft cancels up the chain to the request (see {@link WeftFuture}); a
+ * cancelled stage runs no action, so the {@code whenComplete} below does not run for a cancelled
+ * lookup. Cleanup that must run belongs on the operation's own future, or to Weft: a late reply is
+ * released for you.
  */
 final class FuturesClient {
     private FuturesClient() {}

@@ -34,6 +34,7 @@ public final class Gallery {
             ListLookup::new, NPlusOne::new, Materialise::new, StringConcat::new, Presize::new,
             BufferPerMessage::new, ReflectionHotPath::new);
 
+    /** {@code [--size small|full] [--only NAME-PART]}: runs the gallery and prints its table. */
     public static void main(String[] args) throws Exception {
         Size size = Size.FULL;
         String only = "";
