@@ -42,10 +42,23 @@ final class Harness {
                 naiveAnswer, fixedAnswer, p.reason(), p.timeMeans(), p.naiveNote(), p.fixedNote());
     }
 
-    private record Timed(Object answer, long nanos) {}
+    record Timed(Object answer, long nanos) {}
+
+    /** A third way, for a note: {@code runs} timed runs after one warm-up; the median and the last answer. */
+    static Timed median(Side side, int runs) throws Exception {
+        side.run();
+        long[] t = new long[runs];
+        Object answer = null;
+        for (int i = 0; i < runs; i++) {
+            Timed one = timed(side);
+            t[i] = one.nanos;
+            answer = one.answer;
+        }
+        return new Timed(answer, median(t));
+    }
 
     @FunctionalInterface
-    private interface Side {
+    interface Side {
         Object run() throws Exception;
     }
 

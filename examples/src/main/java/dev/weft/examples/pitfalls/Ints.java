@@ -31,8 +31,11 @@ final class Ints {
         if (nanos.length == 0) {
             return "no samples";
         }
+        if (nanos.length == 1) {
+            return String.format("1 ping, %.1f ms (it waited for the whole batch)", nanos[0] / 1e6);
+        }
         long[] s = nanos.clone();
         Arrays.sort(s);
-        return String.format("median %.2f ms, max %.1f ms over %d", s[s.length / 2] / 1e6, s[s.length - 1] / 1e6, s.length);
+        return String.format("%d pings, median %.2f ms, max %.1f ms", s.length, s[s.length / 2] / 1e6, s[s.length - 1] / 1e6);
     }
 }
