@@ -42,7 +42,7 @@ public final class Accounts {
         long total(TcpConnection conn, String user, Trace trace) throws Exception;
     }
 
-    /** What a run saw: per style, one line per case; and what was left over at the end. */
+    /** What a run saw: per style, the text printed for each case; and what was left over at the end. */
     record Result(Map<String, List<String>> lines, int pendingRequests, int pendingOperations, int liveCoroutines) {}
 
     /** Runs the three styles' three cases with the default deadline (300 ms); takes no arguments. */
@@ -91,7 +91,7 @@ public final class Accounts {
                         Throwable why = Trace.unwrap(e);
                         outcome = why.getClass().getSimpleName() + ": " + why.getMessage();
                     }
-                    String line = String.format("  %-4s %-60s lookups: %s", user, outcome, trace);
+                    String line = String.format("  %-4s %s%n       lookups: %s", user, outcome, trace);
                     out.println(line);
                     lines.computeIfAbsent(style.getKey(), k -> new ArrayList<>()).add(line);
                 }
@@ -117,15 +117,25 @@ public final class Accounts {
         }
     }
 
-    /** Operations still registered on the loops, read on each loop (off it, the count is racy). */
+    /**
+     * Operations still registered on the loops, read on each loop (off it, the count is racy). A
+     * closed connection leaves the registry when Netty reports its socket inactive, a task or two
+     * after its close completed; so this waits up to a second for the count to reach zero.
+     */
     private static int pendingOnLoops(WeftRuntime rt) throws Exception {
-        int pending = 0;
-        for (Loop loop : rt.loops()) {
-            CompletableFuture<Integer> n = new CompletableFuture<>();
-            loop.execute(() -> n.complete(loop.pendingOperations()));
-            pending += n.get();
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (true) {
+            int pending = 0;
+            for (Loop loop : rt.loops()) {
+                CompletableFuture<Integer> n = new CompletableFuture<>();
+                loop.execute(() -> n.complete(loop.pendingOperations()));
+                pending += n.get();
+            }
+            if (pending == 0 || System.nanoTime() > deadline) {
+                return pending;
+            }
+            Thread.sleep(1);
         }
-        return pending;
     }
 
     /**
