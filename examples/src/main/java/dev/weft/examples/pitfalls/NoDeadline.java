@@ -93,12 +93,12 @@ final class NoDeadline extends Pitfall {
 
     @Override
     String naiveNote() {
-        return "live coroutines after " + runs + " runs: " + naiveCo.liveCoroutines() + " (parked until the runtime closes)";
+        return "live coroutines (virtual threads) after " + runs + " runs: " + naiveCo.liveCoroutines() + " (parked until the runtime closes)";
     }
 
     @Override
     String fixedNote() {
-        return "live coroutines after " + runs + " runs: " + fixedCo.liveCoroutines();
+        return "live coroutines (virtual threads) after " + runs + " runs: " + fixedCo.liveCoroutines();
     }
 
     @Override

@@ -31,8 +31,8 @@ class GalleryTest {
             assertTrue(out.contains("    why: " + r.reason()), out);
         }
         // the leak the no-deadline pitfall shows: 50 calls per naive run, 3 runs; none with a scope
-        assertTrue(out.contains("live coroutines after 3 runs: 150 (parked"), out);
-        assertTrue(out.contains("live coroutines after 3 runs: 0"), out);
+        assertTrue(out.contains("live coroutines (virtual threads) after 3 runs: 150 (parked"), out);
+        assertTrue(out.contains("live coroutines (virtual threads) after 3 runs: 0"), out);
         assertTrue(out.contains("records held at once: 10,000") && out.contains("records held at once: 2,000"), out);
         assertTrue(out.contains("12 pitfalls in"), out);
         LeakCheck.assertNoLeaks();
