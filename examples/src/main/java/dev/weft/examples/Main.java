@@ -24,6 +24,10 @@ public final class Main {
     static {
         EXAMPLES.put("each-style", new Entry("the same operations (a task, a timer, a TCP echo) in each style",
                 EachStyle::main));
+        EXAMPLES.put("accounts", new Entry("one client in three styles: fan-out, a failure, a deadline (scopes)",
+                dev.weft.examples.accounts.Accounts::main));
+        EXAMPLES.put("gallery", new Entry("the pitfall gallery: naive vs fixed, measured side by side [--size small|full]",
+                dev.weft.examples.pitfalls.Gallery::main));
         EXAMPLES.put("http", new Entry("an HTTP service with a route per style and /metrics ([--port 8080] [--loops N])",
                 dev.weft.examples.http.HttpService::main));
     }
