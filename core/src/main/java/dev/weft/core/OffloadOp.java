@@ -18,7 +18,7 @@ final class OffloadOp<T> extends Op<T> implements Runnable {
     private volatile Thread runner;
 
     OffloadOp(Loop loop, Callable<? extends T> task, OpListener<? super T> listener) {
-        super(loop, listener);
+        super(loop, listener, false, true);
         this.task = task;
     }
 

@@ -60,7 +60,9 @@ public abstract class Op<T> implements Cancellable {
      * future scope is just another parent op.
      *
      * Context: the constructor captures the starting thread's context (Contexts.capture: null when
-     * nothing is set, which costs a thread-local read per registered accessor and no allocation);
+     * nothing is set, which costs a thread-local read per registered accessor and no allocation; none
+     * at all for an op that runs no task and whose listener is Contexts.ContextFree, a coroutine's
+     * resumer: nothing could see that context);
      * the listener, and the task of a task/timer/offload op, run with it current (enterOnLoop /
      * exitOnLoop), and the previous state is restored after each. Loop.contextDepth (loop-confined)
      * says whether the loop thread is inside such a continuation right now: a null-context delivery
@@ -96,7 +98,7 @@ public abstract class Op<T> implements Cancellable {
     private final boolean deferredCancel;
     /**
      * The context of the thread that started this operation ({@link Contexts#capture()}): null when
-     * nothing was set. Final; made current around the listener and the operation's own task.
+     * nothing was set, or when nothing can observe it (see the constructor). Final; made current around the listener and the operation's own task.
      */
     final Object context;
 
@@ -115,11 +117,29 @@ public abstract class Op<T> implements Cancellable {
 
     /** For {@link Scope}: an operation whose cancel ends it later ({@link #requestCancel()}). */
     Op(Loop loop, OpListener<? super T> listener, boolean deferredCancel) {
+        this(loop, listener, deferredCancel, false);
+    }
+
+    /**
+     * @param runsTask whether the operation runs a task of its own under its context (a task, timer,
+     *     repeat or offload op with a task): then it captures the context whatever its listener
+     */
+    Op(Loop loop, OpListener<? super T> listener, boolean deferredCancel, boolean runsTask) {
         this.loop = java.util.Objects.requireNonNull(loop, "loop");
-        this.listener = listener;
+        // A plain store, not a volatile one (which costs a StoreLoad fence per operation, about 4 ns a
+        // step in every style): every other thread that reads `listener` (a completer's tryDeliver, a
+        // canceller, onComplete's CAS, hasListener) got this op through a happens-before edge (a run
+        // queue or worker-pool hand-off, a volatile field, a thread start), which orders this store
+        // before its reads. Without such an edge a volatile store would not be guaranteed visible
+        // either (JLS 17.4.5), and the final fields below make HotSpot end the constructor with a
+        // release barrier anyway. Checked by jcstress OpPresetListenerTest.
+        LISTENER.set(this, listener);
         this.preset = listener != null;
         this.deferredCancel = deferredCancel;
-        this.context = Contexts.capture();
+        // Nothing observes the context of an operation whose only continuation is a Weft listener that
+        // runs no user code (a coroutine's resumer, a blocked thread's waiter) and that runs no task:
+        // it captures nothing (no thread-local reads: on a virtual thread these miss the cache).
+        this.context = !runsTask && listener instanceof Contexts.ContextFree ? null : Contexts.capture();
     }
 
     /** The loop this operation belongs to; its listener runs on that loop's thread. */

@@ -21,7 +21,7 @@ final class RepeatOp extends Op<Void> implements Runnable {
     private volatile ScheduledFuture<?> timer;
 
     RepeatOp(Loop loop, long initialNanos, long periodNanos, Repeat repeat, Runnable task, OpListener<? super Void> listener) {
-        super(loop, listener);
+        super(loop, listener, false, true);
         this.initialNanos = initialNanos;
         this.periodNanos = periodNanos;
         this.repeat = repeat;

@@ -8,7 +8,7 @@ final class TaskOp<T> extends Op<T> implements Runnable {
     private Callable<? extends T> task;
 
     TaskOp(Loop loop, Callable<? extends T> task, OpListener<? super T> listener) {
-        super(loop, listener);
+        super(loop, listener, false, true);
         this.task = task;
     }
 

@@ -16,7 +16,7 @@ final class TimerOp<T> extends Op<T> implements Runnable {
     private volatile ScheduledFuture<?> timer;
 
     TimerOp(Loop loop, long delayNanos, Callable<? extends T> task, OpListener<? super T> listener) {
-        super(loop, listener);
+        super(loop, listener, false, task != null);
         this.delayNanos = delayNanos;
         this.task = task;
     }

@@ -79,8 +79,18 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     /** What the body threw, if it did (own thread). */
     private Throwable thrown;
 
-    /** Unparks this coroutine when the operation it awaits completes; one per coroutine. */
-    final OpListener<Object> resumer = (v, e) -> LockSupport.unpark(thread);
+    /**
+     * Unparks this coroutine when the operation it awaits completes; one per coroutine. It observes no
+     * context, so an operation of a suspending call that runs no task captures none.
+     */
+    final OpListener<Object> resumer = new Resumer(this);
+
+    private record Resumer(Coroutine<?> coroutine) implements OpListener<Object>, Contexts.ContextFree {
+        @Override
+        public void onComplete(Object value, Throwable failure) {
+            LockSupport.unpark(coroutine.thread);
+        }
+    }
 
     /**
      * @param consumerKnown whether the launcher takes the outcome for sure (a combinator's child)

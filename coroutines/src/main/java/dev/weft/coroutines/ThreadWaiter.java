@@ -2,13 +2,14 @@ package dev.weft.coroutines;
 
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
+import dev.weft.core.internal.Contexts;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A thread outside any coroutine blocked in a suspending call: the operation's listener, and the
  * wait. One per call, made on the waiting thread and touched by it and the loop that tells it.
  */
-final class ThreadWaiter implements OpListener<Object> {
+final class ThreadWaiter implements OpListener<Object>, Contexts.ContextFree {
     private final Thread thread;
 
     ThreadWaiter(Thread thread) {

@@ -67,6 +67,14 @@ public final class Contexts {
 
     private Contexts() {}
 
+    /**
+     * Marks an {@code OpListener} that observes no context: a Weft listener that runs no user code
+     * (it only wakes a waiting thread). An operation whose listener, given at construction, is one
+     * and which runs no task of its own captures nothing: its context would never be current where
+     * anything could see it. Not for user listeners.
+     */
+    public interface ContextFree {}
+
     /** The calling thread's WeftContext, or null if none (for {@link WeftContext}). */
     public static WeftContext currentWeft() {
         return WEFT.get();
