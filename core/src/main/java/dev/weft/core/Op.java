@@ -211,7 +211,7 @@ public abstract class Op<T> implements Cancellable {
         if (deferredCancel) {
             return requestCancel();
         }
-        if (settle(new Failure(new CancellationException("operation cancelled")))) {
+        if (settle(new Failure(new OperationCancelledException("operation cancelled")))) {
             try {
                 onCancel();
             } catch (Throwable t) { // cancel() never throws: a combinator cancelling its children must reach them all

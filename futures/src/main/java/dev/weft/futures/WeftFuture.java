@@ -4,6 +4,7 @@ import dev.weft.core.IllegalBlockingCallException;
 import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
+import dev.weft.core.OperationCancelledException;
 import dev.weft.core.internal.Contexts;
 import dev.weft.core.internal.Disposal;
 import dev.weft.core.internal.LoopTimers;
@@ -148,7 +149,11 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         if (o != null) {
             o.cancel();
         }
-        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        // As CompletableFuture.cancel (a CancellationException as the outcome; true if cancelled, by this
+        // call or before), but with Weft's stackless cancellation: the JDK's fills in a stack trace per
+        // cancelled stage, the largest cost of cancelling the nine losers of an any of ten.
+        boolean cancelled = completeExceptionallyQuietly(new OperationCancelledException("stage cancelled"))
+                || isCancelled();
         if (cancelled) {
             fireNext();
             abandoned();
