@@ -10,29 +10,18 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * is ready for them, which is how a server stops taking requests at its in-flight limit while the
  * unread bytes wait here (bounded: the connection stops reading meanwhile).
  *
- * <p>A small frame (up to {@link SmallFrames#MAX_BYTES}) is copied into a heap buffer of its own
- * ({@link SmallFrames}): for a few bytes that is cheaper than a retained slice, which costs a slice
- * object and two atomic updates of the read buffer's reference count, and it lets the read buffer go
- * back to the pool as soon as it is consumed. A larger frame is a retained slice of the bytes read (no
- * copy). Bytes are also copied when a frame spans reads (Netty's merge cumulator). Loop-confined, like
- * the connection that owns it.
+ * <p>Frames are retained slices of the bytes read (no copy); bytes are copied only when a frame
+ * spans reads (Netty's merge cumulator). Loop-confined, like the connection that owns it.
  */
 final class FrameReader {
     static final int HEADER_BYTES = 4;
 
     private final int maxFrameSize;
-    /** What small frames report as their allocator (the channel's). */
-    private final ByteBufAllocator alloc;
     /** Bytes read and not yet cut into frames; {@code null} when there are none. */
     private ByteBuf cumulation;
 
     FrameReader(int maxFrameSize) {
-        this(maxFrameSize, ByteBufAllocator.DEFAULT);
-    }
-
-    FrameReader(int maxFrameSize, ByteBufAllocator alloc) {
         this.maxFrameSize = maxFrameSize;
-        this.alloc = alloc;
     }
 
     /** Takes ownership of {@code in}. */
@@ -74,9 +63,7 @@ final class FrameReader {
         if (readable - HEADER_BYTES < length) {
             return null;
         }
-        ByteBuf frame = length <= SmallFrames.MAX_BYTES
-                ? SmallFrames.copyOf(alloc, c, start + HEADER_BYTES, length)
-                : c.retainedSlice(start + HEADER_BYTES, length);
+        ByteBuf frame = c.retainedSlice(start + HEADER_BYTES, length);
         c.readerIndex(start + HEADER_BYTES + length);
         if (!c.isReadable()) {
             release(); // the next read starts a fresh buffer instead of being merged into this one

@@ -121,7 +121,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
         this.options = options;
         this.channel = channel;
         this.remote = remote;
-        this.reader = new FrameReader(options.maxFrameSize(), channel.alloc());
+        this.reader = new FrameReader(options.maxFrameSize());
         this.lifetime = new Lifetime(loop, this::runtimeClosed);
         this.budget = budget;
         this.frameTimeoutNanos = Checks.saturatedNanos(options.frameTimeout());
