@@ -460,12 +460,19 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- writing
 
     /**
-     * A buffer with {@link FrameReader#HEADER_BYTES} reserved before its reader index, marked as such
-     * ({@link HeadroomBuf}) so that {@link #writeFrame} may write the length prefix there.
+     * For a frame of more than {@link #COALESCE_MAX_FRAME_BYTES}: a pooled buffer with
+     * {@link FrameReader#HEADER_BYTES} reserved before its reader index, marked as such
+     * ({@link HeadroomBuf}) so that {@link #writeFrame} may write the length prefix there. For a
+     * smaller one, which is coalesced (copied), a plain heap buffer ({@link SmallFrames}).
      */
     static ByteBuf frameBuffer(io.netty.buffer.ByteBufAllocator alloc, int capacity) {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity: " + capacity + " (expected: >= 0)");
+        }
+        if (capacity <= COALESCE_MAX_FRAME_BYTES) {
+            // It will be copied into the coalescing buffer (see overview): headroom would go unused,
+            // and a heap buffer costs less to make and to release than a pooled one.
+            return SmallFrames.heapBuffer(alloc, capacity, Integer.MAX_VALUE);
         }
         ByteBuf b = alloc.ioBuffer(FrameReader.HEADER_BYTES + capacity);
         b.writerIndex(FrameReader.HEADER_BYTES);

@@ -173,13 +173,17 @@ public final class TcpConnection {
     }
 
     /**
-     * A pooled buffer for a frame of about {@code capacity} bytes, with room reserved in front for
-     * the length prefix: written through it, a frame larger than 1 KiB leaves as one buffer (one write
-     * entry, no separate header allocation) instead of two; smaller frames are copied into the
-     * connection's one buffer per flush whichever buffer they come in. Write the payload into it as usual. The reserved
-     * bytes are used only when this very buffer is sent with its reader index where it was made; a
-     * slice or duplicate of it, or a buffer whose reader index moved, is sent like any other buffer
-     * (Weft never writes into bytes before a reader index that may be shared with another buffer).
+     * A buffer for a frame of about {@code capacity} bytes. Up to 1 KiB, a plain heap buffer: small
+     * frames are copied into the connection's one buffer per flush whichever buffer they come in, and
+     * a heap buffer is the cheapest to make and release (it is tracked by Netty's leak detector at its
+     * {@code ADVANCED} and {@code PARANOID} levels, and a forgotten one costs no pooled memory). Above
+     * that, a pooled buffer with room reserved in front for the length prefix: written through it, a
+     * frame larger than 1 KiB leaves as one buffer (one write entry, no separate header allocation)
+     * instead of two. Write the payload into it as usual; a frame may outgrow the capacity asked for
+     * (it is then sent correctly, with a separate prefix). The reserved bytes are used only when this
+     * very buffer is sent with its reader index where it was made; a slice or duplicate of it, or a
+     * buffer whose reader index moved, is sent like any other buffer (Weft never writes into bytes
+     * before a reader index that may be shared with another buffer).
      */
     public ByteBuf frameBuffer(int capacity) {
         return FramedConnection.frameBuffer(alloc(), capacity);

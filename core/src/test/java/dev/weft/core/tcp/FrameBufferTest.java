@@ -123,6 +123,27 @@ class FrameBufferTest {
         }
     }
 
+    /** Small frame buffers are unpooled heap buffers; the tests' leak level (PARANOID) still tracks them. */
+    @Test
+    void aSmallFrameBufferNobodyReleasedIsStillReportedAsALeak() {
+        dev.weft.conformance.LeakCheck.install();
+        dev.weft.conformance.LeakCheck.collect(1); // start from a clean slate
+        leakASmallFrameBuffer();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(dev.weft.conformance.Outcome.WAIT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            if (dev.weft.conformance.LeakCheck.collect(1).stream().anyMatch(r -> r.contains("leaked by FrameBufferTest"))) {
+                return;
+            }
+        }
+        org.junit.jupiter.api.Assertions.fail("a small frame buffer nobody released was not reported by the leak detector");
+    }
+
+    private static void leakASmallFrameBuffer() {
+        ByteBuf b = FramedConnection.frameBuffer(ByteBufAllocator.DEFAULT, 8).writeLong(42);
+        org.junit.jupiter.api.Assertions.assertFalse(b.isDirect(), "expected a heap buffer for a small frame");
+        b.touch("leaked by FrameBufferTest");
+    }
+
     @Test
     void aNegativeCapacityIsRejectedNamingIt() {
         try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
