@@ -151,8 +151,9 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         }
         // As CompletableFuture.cancel (a CancellationException as the outcome; true if cancelled, by this
         // call or before), but with Weft's stackless cancellation: the JDK's fills in a stack trace per
-        // cancelled stage, the largest cost of cancelling the nine losers of an any of ten.
-        boolean cancelled = completeExceptionallyQuietly(new OperationCancelledException("stage cancelled"))
+        // cancelled stage, the largest cost of cancelling the nine losers of an any of ten. The same
+        // message as the operation's own cancellation, which races this one to complete the future.
+        boolean cancelled = completeExceptionallyQuietly(new OperationCancelledException("operation cancelled"))
                 || isCancelled();
         if (cancelled) {
             fireNext();
