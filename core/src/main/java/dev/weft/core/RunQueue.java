@@ -109,8 +109,10 @@ final class RunQueue {
      * waits for another: two loops ending at once, each handing the other a task from its own sweep
      * (a timer aborted at termination completing an operation of the other loop), would otherwise each
      * hold its own lock and wait for the other's forever. Such a thread takes the other lock only if it
-     * is free at once, else hands the task over through the other queue and a sweep on a JDK pool
-     * thread. Touched only after termination.
+     * is free at once, else leaves the task in the other queue for a sweep on a JDK pool thread (the
+     * common pool: a pool kept busy by blocking user tasks delays these, nothing more). Every task after
+     * termination goes through the remote queue, so one submitter's tasks keep their order whichever
+     * thread sweeps them. Touched only after termination.
      */
     private static final ThreadLocal<int[]> AFTERLIFE_HELD = ThreadLocal.withInitial(() -> new int[1]);
 
@@ -331,17 +333,10 @@ final class RunQueue {
     }
 
     private void runAfterTermination(Runnable task) {
-        if (!enterAfterlife()) {
-            // Through the remote queue, so that one submitter's tasks keep their order.
-            remote.offer(task);
-            ForkJoinPool.commonPool().execute(this::sweepRemote);
-            return;
-        }
-        try {
-            host.runAfterTermination(task);
-        } finally {
-            exitAfterlife();
-        }
+        // Always through the remote queue, then a sweep: a task this thread handed over earlier (to a
+        // pool sweep, when the lock was busy) is ahead of this one in the queue and so runs first.
+        remote.offer(task);
+        sweepRemote();
     }
 
     /**

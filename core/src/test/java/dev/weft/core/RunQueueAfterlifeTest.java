@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,63 @@ class RunQueueAfterlifeTest {
         assertEquals(1, ranOnA.get(), "task handed to loop a");
         assertEquals(1, ranOnB.get(), "task handed to loop b");
         assertTrue(a.isTerminated() && b.isTerminated());
+    }
+
+    /**
+     * One submitter's tasks keep their order after termination even when the first had to be left for
+     * a pool sweep: a thread inside one loop's afterlife hands loop b a task while b's afterlife is busy
+     * (left in b's queue for the JDK pool), then another once it is free. Before, the second ran at once,
+     * ahead of the first. The common pool is held busy so that its sweep cannot run in between.
+     */
+    @Test
+    void aSubmittersTasksKeepTheirOrderWhenTheFirstWaitedForAPoolSweep() throws Exception {
+        RunQueue a = queue();
+        RunQueue b = queue();
+        a.terminate();
+        b.terminate();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        CountDownLatch bBusy = new CountDownLatch(1);
+        CountDownLatch releaseB = new CountDownLatch(1);
+        CountDownLatch releasePool = new CountDownLatch(1);
+        int workers = ForkJoinPool.commonPool().getParallelism();
+        CountDownLatch poolBusy = new CountDownLatch(workers);
+        for (int i = 0; i < workers; i++) {
+            ForkJoinPool.commonPool().execute(() -> {
+                poolBusy.countDown();
+                await(releasePool);
+            });
+        }
+        try {
+            await(poolBusy);
+            // Another thread runs a task in b's afterlife and holds it there.
+            Thread holder = new Thread(() -> b.offerRemote(() -> {
+                bBusy.countDown();
+                await(releaseB);
+            }), "b-afterlife-holder");
+            holder.start();
+            await(bBusy);
+            Thread submitter = new Thread(() -> a.offerRemote(() -> {
+                b.offerRemote(() -> ran.add("first")); // b busy: left for a pool sweep
+                releaseB.countDown();
+                try {
+                    holder.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                b.offerRemote(() -> ran.add("second")); // b free now
+            }), "in-a's-afterlife");
+            submitter.start();
+            submitter.join(10_000);
+            assertFalse(submitter.isAlive(), "the submitter is stuck: " + stack(submitter));
+        } finally {
+            releaseB.countDown();
+            releasePool.countDown();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ran.size() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(List.of("first", "second"), ran);
     }
 
     private static void await(CountDownLatch latch) {

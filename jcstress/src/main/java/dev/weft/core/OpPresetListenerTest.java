@@ -15,7 +15,9 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * with its listener and publishes it twice, as Weft does: through the loop's run queue (a task that
  * completes it) and through a volatile field, from which the other actor cancels it. Whichever wins,
  * the listener written in the constructor is seen by the winner: told exactly once, on the loop,
- * with the winner's outcome. A lost listener shows as 0 deliveries.
+ * with the winner's outcome. A lost listener shows as 0 deliveries. A guard against regressions in
+ * how ops are handed over, not a proof: both publications are edges the memory model already orders,
+ * and a plain and a volatile store allow the same outcomes here.
  *
  * <p>Run: {@code java -jar jcstress/target/jcstress.jar -t OpPresetListener}.
  */

@@ -174,8 +174,10 @@ public final class TcpConnection {
 
     /**
      * A buffer for a frame of about {@code capacity} bytes. Up to 1 KiB, a plain heap buffer: small
-     * frames are copied into the connection's one buffer per flush whichever buffer they come in, and
-     * a heap buffer is the cheapest to make and release (it is tracked by Netty's leak detector at its
+     * frames are usually copied into the connection's one buffer per flush whichever buffer they come
+     * in (not a frame whose write is awaited, as {@code send} does, nor one refused at the high water
+     * mark: those leave as their own entry, with a separate length prefix), and a heap buffer is the
+     * cheapest to make and release (it is tracked by Netty's leak detector at its
      * {@code ADVANCED} and {@code PARANOID} levels, and a forgotten one costs no pooled memory). Above
      * that, a pooled buffer with room reserved in front for the length prefix: written through it, a
      * frame larger than 1 KiB leaves as one buffer (one write entry, no separate header allocation)

@@ -50,8 +50,17 @@ final class Bank implements AutoCloseable {
     private final AtomicInteger answeredSlow = new AtomicInteger();
 
     Bank(Duration slow) {
+        try {
+            server = serve(slow);
+        } catch (RuntimeException | Error e) {
+            rt.close(); // nothing may be left running when the bank cannot start
+            throw e;
+        }
+    }
+
+    private TcpServer serve(Duration slow) {
         // A futures-style handler: the reply is a future; a slow lookup is a timer, not a sleeping thread.
-        server = fu.serve(request -> {
+        return fu.serve(request -> {
             String query = request.toString(StandardCharsets.UTF_8); // the request is Weft's: not released here
             String account = query.substring(query.indexOf(' ') + 1);
             Duration delay = SLOW.contains(account) ? slow : Duration.ZERO;

@@ -115,6 +115,9 @@ public final class HttpService implements AutoCloseable {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
+        if (loops < 1) {
+            throw new IllegalArgumentException("loops: " + loops + " (expected: at least 1)");
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         WeftRuntime runtime = WeftRuntime.builder().name("http").loops(loops).meterRegistry(registry).build();
         try {
