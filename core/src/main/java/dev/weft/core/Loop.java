@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -240,7 +241,13 @@ public final class Loop implements Executor {
     ScheduledFuture<?> armTimer(long delayNanos, Runnable task) {
         VirtualTime vt = virtualTime;
         if (vt == null) {
-            return eventLoop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            try {
+                return eventLoop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException ended) {
+                // The loop has ended (the runtime closed while this operation started): say so, as
+                // every other operation does, not with Netty's "event executor terminated".
+                throw runtime.closedException();
+            }
         }
         return vt.arm(this, delayNanos, task);
     }

@@ -307,7 +307,14 @@ public final class Ops {
         void start(long nanos) {
             track();
             // Armed even for a child that is done: its delivery may still wait for its loop.
-            timer = loop.armTimer(nanos, this);
+            try {
+                timer = loop.armTimer(nanos, this);
+            } catch (RuntimeClosedException closed) { // the loop has ended: the deadline cannot run
+                if (fail(closed)) {
+                    child.cancel();
+                }
+                return;
+            }
             if (isDone()) { // cancelled while arming: onCancel may have missed the timer
                 stopTimer();
             }

@@ -64,7 +64,13 @@ final class RepeatOp extends Op<Void> implements Runnable {
         if (isDone()) {
             return;
         }
-        ScheduledFuture<?> f = loop.armTimer(delayNanos, this);
+        ScheduledFuture<?> f;
+        try {
+            f = loop.armTimer(delayNanos, this);
+        } catch (RuntimeClosedException closed) { // the loop has ended: nothing will fire
+            fail(closed);
+            return;
+        }
         timer = f;
         if (isDone()) { // cancelled while arming
             f.cancel(false);

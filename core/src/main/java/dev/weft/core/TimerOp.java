@@ -27,7 +27,12 @@ final class TimerOp<T> extends Op<T> implements Runnable {
             armed = true;
             loop.register(this);
             if (!isDone()) {
-                timer = loop.armTimer(delayNanos, this);
+                try {
+                    timer = loop.armTimer(delayNanos, this);
+                } catch (RuntimeClosedException closed) { // the loop has ended: nothing will fire
+                    fail(closed);
+                    return;
+                }
                 if (isDone()) { // cancelled while arming
                     timer.cancel(false);
                 }
