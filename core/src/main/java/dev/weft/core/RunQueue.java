@@ -62,11 +62,13 @@ final class RunQueue {
      * I/O handler destroy(), after its final task run). It sets `terminated`, then runs or fails
      * whatever is left in the three queues. A producer that offered after reading `terminated ==
      * false` re-reads it after its offer (the same total-order argument as above, with `terminated`
-     * in the role of the flag) and sweeps the remote queue itself. From then on every task runs on
-     * the submitting thread (a platform thread) or on a common-pool thread (when the submitter is a
-     * virtual thread, which cannot carry another virtual thread's continuation), always one at a
-     * time under `afterlife`'s lock: loop code only ever runs on the loop thread, or after it has
-     * ended and then serially. Nothing here is hot.
+     * in the role of the flag) and sweeps the remote queue itself. From then on every task goes
+     * through the remote queue and runs on the submitting thread (a platform thread) or on a
+     * common-pool thread (when the submitter is a virtual thread, which cannot carry another virtual
+     * thread's continuation, or is inside another queue's afterlife while this one's is busy: see
+     * AFTERLIFE_HELD), always one at a time under `afterlife`'s lock and in each submitter's order:
+     * loop code only ever runs on the loop thread, or after it has ended and then serially. Nothing
+     * here is hot.
      */
 
     /** How a run queue reports to its loop (a failing task, a task after termination). */
