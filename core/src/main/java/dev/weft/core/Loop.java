@@ -2,6 +2,7 @@ package dev.weft.core;
 
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
+import dev.weft.core.internal.LoopQueues;
 import dev.weft.core.internal.LoopTimers;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
@@ -487,6 +488,18 @@ public final class Loop implements Executor {
             @Override
             public void addSettleProbe(WeftRuntime runtime, BooleanSupplier busy) {
                 runtime.virtualTime().ifPresent(vt -> vt.addProbe(busy));
+            }
+        });
+        LoopQueues.install(new LoopQueues.Access() {
+            @Override
+            public boolean idle(Loop loop) {
+                return loop.queue.localIdle();
+            }
+
+            @Override
+            public void runNow(Loop loop) {
+                assert loop.isLoopThread();
+                loop.queue.drainNow();
             }
         });
     }
