@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 
 /**
  * A tick that resumes its one waiter itself (see {@link LoopTicks}): runs its task on its loop as a
- * {@link TaskOp} does, then resumes the waiter in the same run-queue entry. Lives in the run queue,
+ * {@link TaskOp} does, then tells the waiter, which queues its continuation. Lives in the run queue,
  * so it is never registered; it has no listener.
  */
 final class ResumingTickOp<T> extends Op<T> implements Runnable {

@@ -99,7 +99,8 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         Op<?> tick;
         /**
          * The coroutine's continuation while it waits yielded for {@link #tick}: set by its scheduler
-         * (on the loop thread) when the JDK hands it over, taken by {@link #resume()} on the loop thread.
+         * (on the loop thread) when the JDK hands it over, taken by {@link #resume()} on the loop thread
+         * (or, once the loop has ended, on whichever thread runs the tick then).
          */
         Runnable continuation;
 
@@ -125,7 +126,10 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
                 return;
             }
             continuation = null;
-            coroutine.carrier.resume(c);
+            // Queued behind what the loop has queued so far, as the JDK's unpark would have queued it:
+            // continuations keep their place and the drain's time budget (after close() began, the
+            // carrier's after-close rules apply).
+            coroutine.carrier.execute(c);
         }
     }
 
@@ -291,8 +295,8 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
 
     /**
      * {@code Coroutines.tick(task)} made by this coroutine on its own thread, after the refusals of
-     * every suspending call: on the loop that carries it right now, one run-queue entry per step (see
-     * {@link LoopTicks}); else the operation of {@code Loop.tick} and {@link #suspend}. What the body
+     * every suspending call: on the loop that carries it right now, a yield that the tick itself
+     * resumes (see {@link LoopTicks}); else the operation of {@code Loop.tick} and {@link #suspend}. What the body
      * sees is the same either way: the task runs on the loop thread on the loop's next iteration under
      * the call's context, never if the coroutine was cancelled (or its thread interrupted) first; the
      * call returns its value or throws its failure, its cancellation, or a {@code withTimeout}

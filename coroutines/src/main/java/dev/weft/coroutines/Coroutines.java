@@ -387,7 +387,7 @@ public final class Coroutines implements CloseParticipant {
         Checks.notNull(task, "task");
         Coroutine<?> c = caller();
         if (c != null) {
-            return c.tick(task, this); // a loop-carried coroutine: one run-queue entry per step (Coroutine.tick)
+            return c.tick(task, this); // a loop-carried coroutine yields and the tick resumes it (Coroutine.tick)
         }
         return suspendOrWait("Coroutines.tick()", task, null, (loop, t, unused, l) -> loop.<T>tick(t, l));
     }

@@ -76,19 +76,6 @@ final class LoopCarrier implements Executor {
         }
     }
 
-    /**
-     * Resumes a coroutine whose tick has run (LoopTicks.Waiter#resume): on the loop's thread while the
-     * runtime is open, right here (the tick is a run-queue entry of this loop, the continuation runs
-     * after it as it would have from the queue); else by the rules of {@link #execute}.
-     */
-    void resume(Runnable continuation) {
-        if (!runtime.isClosed() && Thread.currentThread() == loop.thread()) {
-            continuation.run();
-        } else {
-            execute(continuation);
-        }
-    }
-
     /** Whether the current virtual thread is carried by {@code loop}'s thread right now (checked, not assumed). */
     static boolean carriedNowBy(Loop loop) {
         Thread carrier = LoopCarriers.currentCarrier();

@@ -156,4 +156,31 @@ class TickOnLoopTest {
             assertTrue(loop.stats().succeeded() > before.succeeded(), "the tick's success was not counted");
         }
     }
+
+    /**
+     * Inside {@code synchronized} (where a JDK may refuse the yield: then the coroutine queues its tick
+     * itself and parks), the tick still runs and resumes the coroutine, and the loop runs others meanwhile.
+     */
+    @Test
+    void aTickInsideAMonitorStillRunsAndTheLoopGoesOn() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            Coroutines co = Coroutines.of(rt, CoroutineScheduler.LOOP_AFFINE);
+            Loop loop = rt.loop(0);
+            Object lock = new Object();
+            CountDownLatch othersRan = new CountDownLatch(1);
+            Coroutine<Integer> inMonitor = co.launch(loop, () -> {
+                synchronized (lock) {
+                    Coroutine<Integer> other = co.launch(loop, () -> {
+                        int v = co.tick(() -> 1);
+                        othersRan.countDown();
+                        return v;
+                    });
+                    int mine = co.tick(() -> 10);
+                    return mine + co.await(other);
+                }
+            });
+            assertEquals(11, Waits.await(inMonitor));
+            assertTrue(othersRan.await(WAIT, TimeUnit.SECONDS));
+        }
+    }
 }

@@ -6,24 +6,28 @@ import java.util.concurrent.Callable;
 
 /**
  * A tick whose one waiter is a virtual thread carried by the tick's own loop (a loop-affine
- * coroutine): one run-queue entry per step instead of two. Not API.
+ * coroutine), resumed by the tick itself instead of a listener's unpark. Not API.
  *
  * <pre>
  * Overview (maintainers)
  *
  * A loop-carried coroutine's {@code tick(task)} used to be a TaskOp in the loop's tick queue whose
- * listener unparks the coroutine; the unpark queues the coroutine's continuation behind it (a second
- * entry, plus the JDK's park permit and state CASes). Here the facade prepares the operation
- * ({@link #prepare}: the same checks, the same context capture as Loop.tick), then gives up the loop
+ * listener unparks the coroutine: the JDK's park (permit, state), the op's delivery, the unpark
+ * (permit swap, state CAS) and its submission of the continuation. Here the facade prepares the
+ * operation ({@link #prepare}: Loop.tick's checks and its context capture), then gives up the loop
  * with Thread.yield(); the JDK hands the yielded continuation to the coroutine's scheduler, on the
- * loop thread, and the scheduler queues the operation instead ({@link #offer}). When the loop runs
- * it on its next iteration, the operation runs its task exactly as a TaskOp does (on the loop
+ * loop thread, and the scheduler gives it to the waiter and queues the operation ({@link #offer}).
+ * On the loop's next iteration the operation runs its task exactly as a TaskOp does (on the loop
  * thread, under the captured context; never if it was cancelled first, or if its waiter's thread
- * was interrupted, whose wake-up would have cancelled it), completes (counted as every operation)
- * and then calls {@link Waiter#resume()}, which runs the continuation right there (or, after
- * close() began, hands it to the scheduler's own after-close rules).
+ * was interrupted, whose wake-up would have cancelled it), completes (counted as every operation;
+ * it has no listener) and calls {@link Waiter#resume()}, which queues the continuation on the loop
+ * as the unpark would have: two run-queue entries per step, as before, without the park/unpark
+ * bookkeeping and the listener's delivery.
  *
- * The operation has no listener: its only waiter is resumed by the run-queue entry itself.
+ * What differs for an observer: while it waits, the coroutine's thread is RUNNABLE (yielded), not
+ * WAITING (parked), in a thread dump and to the virtual clock's settling probe; a cancel, interrupt
+ * or withTimeout expiry that lands while it waits resumes it at the tick's turn (the loop's next
+ * iteration) rather than in the current pass over the run queue, with the same outcome.
  * </pre>
  */
 public final class LoopTicks {
@@ -39,7 +43,8 @@ public final class LoopTicks {
 
         /**
          * The operation has completed (ran, failed, was cancelled or aborted): resume the waiter. On
-         * the loop thread, or, once the loop has ended, on the thread that runs what is left.
+         * the loop thread, or, once the loop has ended, on the thread that runs what is left. Must not
+         * run the waiter inline (it would run outside the run queue's order and time budget).
          */
         void resume();
     }
