@@ -331,7 +331,9 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         }
         Carriers.carrying(l, thread); // resumed: the loop runs us again
         SUSPENDED_ON.setRelease(this, null);
-        if (Thread.interrupted() && !op.isDone()) {
+        // An interrupt is consumed as the parked wait consumes one that woke it; the tick has cancelled
+        // itself for one it saw before its task, and a later one cancels as late as the parked wait's would.
+        if (Thread.interrupted() && !op.isCancelled()) {
             op.cancel();
         }
         if (op.isCancelled() && isCancelled()) {

@@ -58,7 +58,7 @@ final class LoopCarrier implements Executor {
             Op<?> tick = r.tick;
             r.tick = null;
             if (!runtime.isClosed()) {
-                r.continuation = continuation; // the tick runs it once it has run its task (LoopTicks)
+                r.continuation = continuation; // the tick hands it back to execute() once it has run its task (LoopTicks)
                 LoopTicks.offer(tick);
                 return;
             }
