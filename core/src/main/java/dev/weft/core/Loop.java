@@ -3,6 +3,7 @@ package dev.weft.core;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
 import dev.weft.core.internal.LoopQueues;
+import dev.weft.core.internal.LoopTicks;
 import dev.weft.core.internal.LoopTimers;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
@@ -469,6 +470,26 @@ public final class Loop implements Executor {
             throw new ExceptionInInitializerError(e);
         }
         Carriers.install((loop, vt) -> loop.carrying(vt));
+        LoopTicks.install(new LoopTicks.Access() {
+            @Override
+            public <T> Op<T> prepare(Loop loop, Callable<? extends T> task, LoopTicks.Waiter waiter) {
+                Checks.notNull(task, "task");
+                loop.runtime.ensureOpen();
+                return new ResumingTickOp<>(loop, task, waiter);
+            }
+
+            @Override
+            public void offer(Op<?> tick) {
+                Loop loop = tick.loop;
+                assert loop.isCarrierThread();
+                loop.queue.offerTick((ResumingTickOp<?>) tick);
+            }
+
+            @Override
+            public void abandon(Op<?> tick) {
+                tick.abort(tick.loop.runtime.closedException());
+            }
+        });
         LoopTimers.install(new LoopTimers.Access() {
             @Override
             public ScheduledFuture<?> arm(Loop loop, long delayNanos, Runnable task) {

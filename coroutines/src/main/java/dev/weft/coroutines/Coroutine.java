@@ -7,6 +7,8 @@ import dev.weft.core.Scope;
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Contexts;
 import dev.weft.core.internal.Disposal;
+import dev.weft.core.internal.LoopTicks;
+import dev.weft.coroutines.internal.LoopCarriers;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 
@@ -39,6 +41,8 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     final Coroutines owner;
     /** Whether the loop's thread carries this coroutine (LOOP_AFFINE). */
     private final boolean carried;
+    /** The scheduler of this coroutine's virtual thread when the loop carries it (LOOP_AFFINE), else null. */
+    final LoopCarrier carrier;
     /** Read by the body's thread only, after start. */
     private Callable<? extends T> body;
     /** The launching thread's context (Contexts.capture), made current around the body; read by the body's thread only, after start. */
@@ -81,14 +85,51 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
 
     /**
      * Unparks this coroutine when the operation it awaits completes; one per coroutine. It observes no
-     * context, so an operation of a suspending call that runs no task captures none.
+     * context, so an operation of a suspending call that runs no task captures none. For a tick on
+     * the loop that carries this coroutine it is also the tick's waiter (see {@link #tickOnLoop}).
      */
-    final OpListener<Object> resumer = new Resumer(this);
+    final Resumer resumer = new Resumer(this);
 
-    private record Resumer(Coroutine<?> coroutine) implements OpListener<Object>, Contexts.ContextFree {
+    static final class Resumer implements OpListener<Object>, Contexts.ContextFree, LoopTicks.Waiter {
+        final Coroutine<?> coroutine;
+        /**
+         * The tick this coroutine waits for yielded (see {@link #tickOnLoop}), or null. Written by the
+         * coroutine's thread before it yields, read by its scheduler on the same loop thread.
+         */
+        Op<?> tick;
+        /**
+         * The coroutine's continuation while it waits yielded for {@link #tick}: set by its scheduler
+         * (on the loop thread) when the JDK hands it over, taken by {@link #resume()} on the loop thread
+         * (or, once the loop has ended, on whichever thread runs the tick then).
+         */
+        Runnable continuation;
+
+        Resumer(Coroutine<?> coroutine) {
+            this.coroutine = coroutine;
+        }
+
         @Override
         public void onComplete(Object value, Throwable failure) {
             LockSupport.unpark(coroutine.thread);
+        }
+
+        @Override
+        public boolean interrupted() {
+            return coroutine.thread.isInterrupted();
+        }
+
+        @Override
+        public void resume() {
+            Runnable c = continuation;
+            if (c == null) { // the yield did not happen (pinned): the coroutine parks, as for any operation
+                LockSupport.unpark(coroutine.thread);
+                return;
+            }
+            continuation = null;
+            // Queued behind what the loop has queued so far, as the JDK's unpark would have queued it:
+            // continuations keep their place and the drain's time budget (after close() began, the
+            // carrier's after-close rules apply).
+            coroutine.carrier.execute(c);
         }
     }
 
@@ -96,11 +137,12 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
      * @param consumerKnown whether the launcher takes the outcome for sure (a combinator's child)
      * @param listener the one listener, known at launch, or {@code null}
      */
-    Coroutine(Coroutines owner, Loop loop, boolean carried, boolean consumerKnown, OpListener<? super T> listener,
+    Coroutine(Coroutines owner, Loop loop, LoopCarrier carrier, boolean consumerKnown, OpListener<? super T> listener,
             Callable<? extends T> body) {
         super(loop, listener);
         this.owner = owner;
-        this.carried = carried;
+        this.carried = carrier != null;
+        this.carrier = carrier;
         this.consumerKnown = consumerKnown || listener != null;
         this.body = body;
         this.launchContext = Contexts.capture();
@@ -248,6 +290,56 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             consumeCancelInterrupt();
         }
         owner.counted(this, parks);
+        return d == null ? op.getOrThrow() : timedOutOr(d, op);
+    }
+
+    /**
+     * {@code Coroutines.tick(task)} made by this coroutine on its own thread, after the refusals of
+     * every suspending call: on the loop that carries it right now, a yield that the tick itself
+     * resumes (see {@link LoopTicks}); else the operation of {@code Loop.tick} and {@link #suspend}. What the body
+     * sees is the same either way: the task runs on the loop thread on the loop's next iteration under
+     * the call's context, never if the coroutine was cancelled (or its thread interrupted) first; the
+     * call returns its value or throws its failure, its cancellation, or a {@code withTimeout}
+     * deadline's timeout.
+     */
+    <R> R tick(Callable<? extends R> task, Coroutines via) {
+        Loop l = loop();
+        if (!carried || LoopCarriers.currentCarrier() != l.thread()) {
+            return suspend(via.started(l.tick(task, resumer)));
+        }
+        Op<R> op = via.started(LoopTicks.prepare(l, task, resumer));
+        CoroutineDeadline d = deadline;
+        if (isDone() || d != null && CoroutineDeadline.outermostExpired(d) != null) {
+            return suspend(op); // cancelled or past a deadline: suspend() cancels op, which was never queued
+        }
+        // A canceller that reads null here interrupts this thread, which the tick sees before it runs
+        // its task (LoopTicks.Waiter#interrupted): no fence needed, unlike suspend()'s parked wait. The
+        // deadline timer runs on this same loop thread.
+        SUSPENDED_ON.setRelease(this, op);
+        Resumer r = resumer;
+        r.tick = op;
+        Carriers.carrying(l, null); // the loop no longer runs us (for the blocked-loop detector)
+        carrier.yielding = r;
+        Thread.yield(); // the JDK hands our continuation to the carrier, which queues op instead (LoopCarrier)
+        if (carrier.yielding == r) { // did not yield (pinned): queue op ourselves and park until it is done
+            carrier.yielding = null;
+            r.tick = null;
+            LoopTicks.offer(op);
+        }
+        while (!op.isDone()) { // resumed by op itself once done (or unparked by it, when the yield did not happen)
+            LockSupport.park(this);
+        }
+        Carriers.carrying(l, thread); // resumed: the loop runs us again
+        SUSPENDED_ON.setRelease(this, null);
+        // An interrupt is consumed as the parked wait consumes one that woke it; the tick has cancelled
+        // itself for one it saw before its task, and a later one cancels as late as the parked wait's would.
+        if (Thread.interrupted() && !op.isCancelled()) {
+            op.cancel();
+        }
+        if (op.isCancelled() && isCancelled()) {
+            consumeCancelInterrupt();
+        }
+        owner.counted(this, 1);
         return d == null ? op.getOrThrow() : timedOutOr(d, op);
     }
 

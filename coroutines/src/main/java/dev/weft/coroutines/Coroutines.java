@@ -75,6 +75,8 @@ public final class Coroutines implements CloseParticipant {
     private final String fallbackReason;
     /** Per loop for LOOP_AFFINE; one shared factory for DEFAULT. */
     private final ThreadFactory[] factories;
+    /** The scheduler of each loop's coroutines for LOOP_AFFINE (by loop index); null for DEFAULT. */
+    private final LoopCarrier[] carriers;
     private final LoopCounters[] perLoop;
     /** {@code weft.style.ops{style=coroutines}}: suspending calls and timers started; {@code null} without a registry. */
     private final Counter opsStarted;
@@ -106,11 +108,14 @@ public final class Coroutines implements CloseParticipant {
         List<Loop> loops = runtime.loops();
         if (scheduler == CoroutineScheduler.LOOP_AFFINE) {
             factories = new ThreadFactory[loops.size()];
+            carriers = new LoopCarrier[loops.size()];
             for (Loop l : loops) {
-                factories[l.index()] = LoopCarriers.factory(new LoopCarrier(l));
+                carriers[l.index()] = new LoopCarrier(l);
+                factories[l.index()] = LoopCarriers.factory(carriers[l.index()]);
             }
         } else {
             factories = new ThreadFactory[] {Thread.ofVirtual().factory()};
+            carriers = null;
         }
         perLoop = new LoopCounters[loops.size()];
         for (int i = 0; i < perLoop.length; i++) {
@@ -243,7 +248,7 @@ public final class Coroutines implements CloseParticipant {
         runtime.ensureOpen();
         // a fail-fast scope takes its children's failures: they are observed
         boolean taken = consumerKnown || bodyOf != null || owner != null && owner.policy() == Scope.Policy.FAIL_FAST;
-        Coroutine<T> c = new Coroutine<>(this, loop, scheduler == CoroutineScheduler.LOOP_AFFINE, taken,
+        Coroutine<T> c = new Coroutine<>(this, loop, carriers != null ? carriers[loop.index()] : null, taken,
                 listener, body);
         if (bodyOf != null) {
             c.bodyOf = bodyOf;
@@ -380,6 +385,10 @@ public final class Coroutines implements CloseParticipant {
     /** Runs {@code task} on the loop's next iteration (after it polled I/O); suspends until it has run. */
     public <T> T tick(Callable<? extends T> task) {
         Checks.notNull(task, "task");
+        Coroutine<?> c = caller();
+        if (c != null) {
+            return c.tick(task, this); // a loop-carried coroutine yields and the tick resumes it (Coroutine.tick)
+        }
         return suspendOrWait("Coroutines.tick()", task, null, (loop, t, unused, l) -> loop.<T>tick(t, l));
     }
 
@@ -755,7 +764,7 @@ public final class Coroutines implements CloseParticipant {
     }
 
     /** Counts an operation this facade started (a null check without a registry). */
-    private <T> Op<T> started(Op<T> op) {
+    <T> Op<T> started(Op<T> op) {
         if (opsStarted != null) {
             opsStarted.increment();
         }

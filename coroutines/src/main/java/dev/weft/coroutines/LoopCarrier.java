@@ -1,7 +1,9 @@
 package dev.weft.coroutines;
 
 import dev.weft.core.Loop;
+import dev.weft.core.Op;
 import dev.weft.core.WeftRuntime;
+import dev.weft.core.internal.LoopTicks;
 import dev.weft.coroutines.internal.LoopCarriers;
 import java.util.concurrent.Executor;
 import java.util.concurrent.SynchronousQueue;
@@ -35,6 +37,13 @@ import java.util.concurrent.TimeUnit;
 final class LoopCarrier implements Executor {
     private final Loop loop;
     private final WeftRuntime runtime;
+    /**
+     * The waiter of a tick whose coroutine is yielding right now (Coroutine.tick), or null: the next
+     * continuation handed over on the loop thread is that coroutine's, and it waits for the tick
+     * instead of being run. Loop-confined: written by the coroutine while the loop's thread carries
+     * it, read and cleared by {@link #execute} on that thread (the JDK's afterYield, right after).
+     */
+    Coroutine.Resumer yielding;
 
     LoopCarrier(Loop loop) {
         this.loop = loop;
@@ -43,6 +52,18 @@ final class LoopCarrier implements Executor {
 
     @Override
     public void execute(Runnable continuation) {
+        Coroutine.Resumer r = yielding;
+        if (r != null && Thread.currentThread() == loop.thread()) {
+            yielding = null;
+            Op<?> tick = r.tick;
+            r.tick = null;
+            if (!runtime.isClosed()) {
+                r.continuation = continuation; // the tick hands it back to execute() once it has run its task (LoopTicks)
+                LoopTicks.offer(tick);
+                return;
+            }
+            LoopTicks.abandon(tick); // closing: the coroutine resumes by the after-close rules below
+        }
         if (!runtime.isClosed()) {
             loop.execute(continuation);
             return;
