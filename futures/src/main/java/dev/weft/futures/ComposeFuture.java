@@ -13,7 +13,8 @@ import java.util.function.Function;
  * exception wrapped in a {@link java.util.concurrent.CompletionException} the same way.
  *
  * <p>Each step runs where the stage it waits for completes (as {@code CompletableFuture}'s
- * non-async dependents); the fields are handed from step to step through the slots' CAS.
+ * non-async dependents); the fields are handed from step to step through the slots (a CAS registers a
+ * dependent, the completing thread takes it with a volatile read).
  */
 final class ComposeFuture<T, U> extends WeftFuture<U> {
     /** The function to apply; {@code null} once applied (then this relays the stage it returned). */

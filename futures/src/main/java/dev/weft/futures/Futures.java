@@ -501,10 +501,15 @@ public final class Futures {
     }
 
     /** A promise that follows a stage; cancelling the promise cancels the stage (when it can). */
+    @SuppressWarnings("unchecked")
     private static <T> Op<T> bridge(Loop loop, CompletionStage<? extends T> stage) {
         Completer<T> completer = Completer.child(loop);
         Promise<T> p = completer.promise();
-        stage.whenComplete(completer); // a value the combinator gave up on is disposed of by the promise
+        // A value the combinator gave up on is disposed of by the promise. A Weft future hands its
+        // outcome over through its own slot: no JDK dependent (see WeftFuture.relayTo).
+        if (!(stage instanceof WeftFuture<?> w && ((WeftFuture<T>) w).relayTo(p))) {
+            stage.whenComplete(completer);
+        }
         if (stage instanceof Future<?> fut) {
             p.whenCancelled(() -> fut.cancel(true));
         }

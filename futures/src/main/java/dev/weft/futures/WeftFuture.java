@@ -5,6 +5,7 @@ import dev.weft.core.Loop;
 import dev.weft.core.Op;
 import dev.weft.core.OpListener;
 import dev.weft.core.OperationCancelledException;
+import dev.weft.core.Promise;
 import dev.weft.core.internal.Contexts;
 import dev.weft.core.internal.Disposal;
 import dev.weft.core.internal.LoopTimers;
@@ -78,11 +79,11 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      */
     private volatile Object link;
     /**
-     * The fast {@link #thenCompose} dependent waiting for this future ({@link ComposeFuture}), or
-     * {@code null}, or {@link #DONE} once this future completed and handed it over, or {@link #UNHOOKED}
-     * for a future that {@code CompletableFuture} completes itself (one made by
-     * {@link #newIncompleteFuture}), whose completion this class never sees: such a future never
-     * takes a fast dependent.
+     * The fast dependent waiting for this future: a {@link #thenCompose} stage ({@link ComposeFuture}) or
+     * a combinator's child promise ({@link #relayTo}); or {@code null}, or {@link #DONE} once this future
+     * completed and handed it over, or {@link #UNHOOKED} for a future that {@code CompletableFuture}
+     * completes itself (one made by {@link #newIncompleteFuture}), whose completion this class never
+     * sees: such a future never takes a fast dependent.
      */
     private volatile Object next;
     /**
@@ -153,10 +154,12 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         // call or before), but with Weft's stackless cancellation: the JDK's fills in a stack trace per
         // cancelled stage, the largest cost of cancelling the nine losers of an any of ten. The same
         // message as the operation's own cancellation, which races this one to complete the future.
-        boolean cancelled = completeExceptionallyQuietly(new OperationCancelledException("operation cancelled"))
-                || isCancelled();
+        boolean won = completeExceptionallyQuietly(new OperationCancelledException("operation cancelled"));
+        if (won) {
+            fireNext(); // only the completer hands the fast dependent on (see takeNext)
+        }
+        boolean cancelled = won || isCancelled();
         if (cancelled) {
-            fireNext();
             abandoned();
         }
         return cancelled;
@@ -278,9 +281,14 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         }
     }
 
-    /** Whether the fast dependent in {@link #next} depends on this stage and was not abandoned (see dependentGone). */
+    /**
+     * Whether the fast dependent in {@link #next} depends on this stage and was not abandoned (see
+     * dependentGone): a compose stage until it is; a combinator's promise always (it cancels this
+     * stage itself when it gives up on it, as the {@code whenComplete} dependent it replaces never left).
+     */
     private boolean fastDependentCounted() {
-        return next instanceof ComposeFuture<?, ?> c && ((WeftFuture<?>) c).link == this;
+        Object n = next;
+        return n instanceof ComposeFuture<?, ?> c ? ((WeftFuture<?>) c).link == this : n instanceof Promise<?>;
     }
 
     /** Whether this stage, a dependent, is counted in its upstream's {@link #dependents}; see {@link ComposeFuture}. */
@@ -374,15 +382,93 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         return next == null && NEXT.compareAndSet(this, null, c);
     }
 
-    /** This future completed (through this class): hands it to the fast dependent waiting, if one does. */
+    /**
+     * This future completed (through this class) and the caller is the one thread that completed it:
+     * hands it to the fast dependent waiting, if one does.
+     */
     final void fireNext() {
         if (next == UNHOOKED) {
             return;
         }
-        Object n = NEXT.getAndSet(this, DONE);
+        Object n = takeNext();
         if (n instanceof ComposeFuture<?, ?> c) {
             fireFrom(c, this);
+        } else if (n instanceof Promise<?> p) {
+            tell(p);
         }
+    }
+
+    /**
+     * Takes the fast dependent waiting in {@link #next}, leaving {@link #DONE}; for the one thread that
+     * completed this future (won its result CAS: every caller of {@link #fireNext} and {@link #fireFrom}
+     * is that thread), so no other thread takes a dependent out of the slot, and only a registration
+     * (a CAS from {@code null}) competes. With a dependent waiting, as on every step of a
+     * {@code thenCompose} chain, that costs a volatile read and a release store instead of an atomic
+     * exchange (a locked instruction, ~7 ns): a registrar that still sees the taken dependent finds
+     * the slot taken and goes the ordinary way, which is right for a done future too. With none, the
+     * CAS to {@link #DONE} decides against a registration: the registrar that loses sees
+     * {@link #DONE} and runs its dependent itself; the one that wins is taken here.
+     */
+    private Object takeNext() {
+        Object n = next;
+        if (n == null) {
+            if (NEXT.compareAndSet(this, null, DONE)) {
+                return null;
+            }
+            n = next; // a dependent registered meanwhile; nobody else takes it
+        }
+        NEXT.setRelease(this, DONE);
+        return n;
+    }
+
+    /**
+     * A combinator's child promise follows this future (see {@link Futures}' bridge): it waits in the
+     * fast slot, so it makes no {@code CompletableFuture} dependent (no dependent stage, and none of the
+     * {@link CompletionException}, with its stack trace, that the JDK stores in a {@code whenComplete}
+     * stage when this one fails or is cancelled, as every loser of an any is). It receives what
+     * {@code whenComplete} would hand a {@link dev.weft.core.internal.Completer}, on the same thread:
+     * the completing one, or the caller's when this future is done already. It counts as a dependent
+     * of this stage (see the class comment) for good, as that {@code whenComplete} stage did.
+     *
+     * @return false when the slot cannot take it (a future completed inside {@code CompletableFuture},
+     *     or another fast dependent waits there): then the caller attaches it the ordinary way
+     */
+    final boolean relayTo(Promise<T> p) {
+        Object n = next;
+        if (n == null && NEXT.compareAndSet(this, null, p)) {
+            return true; // fireNext tells it
+        }
+        if (next == DONE) {
+            tell(p);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Tells {@code p} this done future's outcome: the value, or the failure as {@code Completer} would
+     * pass it on from {@code whenComplete} (a {@link CompletionException} unwrapped to its cause). For
+     * a cancelled future whose promise already ended (a combinator's loser, cancelled by the promise
+     * itself) the failure reaches nobody: a stackless stand-in loses the race as the real one would.
+     */
+    @SuppressWarnings("unchecked")
+    private void tell(Promise<?> p) {
+        Promise<T> mine = (Promise<T>) p;
+        switch (state()) {
+            case SUCCESS -> mine.succeed(resultNow());
+            case FAILED -> mine.failWith(exceptionNow()); // exceptionNow unwraps as Completer does
+            default -> mine.failWith(mine.isDone() ? LOST : cancellation());
+        }
+    }
+
+    /** The cancellation this future completed with (getNow wraps it, on newer JDKs, as its cause). */
+    private Throwable cancellation() {
+        try {
+            getNow(null);
+        } catch (CancellationException e) {
+            return e.getCause() instanceof CancellationException c ? c : e;
+        }
+        throw new IllegalStateException("not cancelled: " + this);
     }
 
     /**
@@ -396,7 +482,10 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
             if (completed == null) {
                 return;
             }
-            Object n = NEXT.getAndSet(completed, DONE);
+            Object n = completed.takeNext(); // completed here, by this thread
+            if (n instanceof Promise<?> p) {
+                completed.tell(p);
+            }
             c = n instanceof ComposeFuture<?, ?> cc ? cc : null;
             src = completed;
         }
@@ -477,18 +566,27 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         return won;
     }
 
-    /** As {@link CompletableFuture#obtrudeValue}; a {@link #thenCompose} dependent still waiting then runs. */
+    /**
+     * As {@link CompletableFuture#obtrudeValue}: on a pending future, an ordinary completion (its
+     * {@link #thenCompose} dependent then runs); on a done one, the outcome is overwritten (the
+     * dependent was handed the first one, as {@code CompletableFuture}'s own dependents were).
+     */
     @Override
     public void obtrudeValue(T value) {
-        super.obtrudeValue(value);
-        fireNext();
+        if (!complete(value)) {
+            super.obtrudeValue(value);
+        }
     }
 
-    /** As {@link CompletableFuture#obtrudeException}; a {@link #thenCompose} dependent still waiting then runs. */
+    /** As {@link #obtrudeValue}, exceptionally. */
     @Override
     public void obtrudeException(Throwable ex) {
-        super.obtrudeException(ex);
-        fireNext();
+        if (ex == null) {
+            throw new NullPointerException();
+        }
+        if (!completeExceptionally(ex)) {
+            super.obtrudeException(ex);
+        }
     }
 
     /**
@@ -583,6 +681,8 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     private static final Object DONE = new Object();
     /** {@link #next} of a future {@code CompletableFuture} completes itself: never takes a fast dependent. */
     private static final Object UNHOOKED = new Object();
+    /** What {@link #tell} hands a promise that ended already: it loses, nobody sees it (stackless). */
+    private static final CancellationException LOST = new OperationCancelledException("operation cancelled");
 
     static {
         try {
