@@ -2,7 +2,6 @@ package dev.weft.core;
 
 import dev.weft.core.internal.Carriers;
 import dev.weft.core.internal.Checks;
-import dev.weft.core.internal.LoopQueues;
 import dev.weft.core.internal.LoopTicks;
 import dev.weft.core.internal.LoopTimers;
 import io.netty.channel.EventLoop;
@@ -509,18 +508,6 @@ public final class Loop implements Executor {
             @Override
             public void addSettleProbe(WeftRuntime runtime, BooleanSupplier busy) {
                 runtime.virtualTime().ifPresent(vt -> vt.addProbe(busy));
-            }
-        });
-        LoopQueues.install(new LoopQueues.Access() {
-            @Override
-            public boolean idle(Loop loop) {
-                return loop.queue.localIdle();
-            }
-
-            @Override
-            public void runNow(Loop loop) {
-                assert loop.isLoopThread();
-                loop.queue.drainNow();
             }
         });
     }

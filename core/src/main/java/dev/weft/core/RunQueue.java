@@ -236,24 +236,6 @@ final class RunQueue {
         }
     }
 
-    /**
-     * On the loop thread: nothing queued by the loop itself, no drain running and none cut short (due
-     * after the I/O poll). Remote tasks and ticks do not count: they have their own turn.
-     */
-    boolean localIdle() {
-        return !draining && !drainAfterIo && local.isEmpty();
-    }
-
-    /**
-     * On the loop thread, from I/O handling (not a task): runs what is queued now, as the drain task
-     * would, with its budget. Nothing inside a drain, or once terminated.
-     */
-    void drainNow() {
-        if (!draining && !terminated && !local.isEmpty()) {
-            drain();
-        }
-    }
-
     /** Whether work waits for the next iteration (the I/O poll must then not block). */
     boolean hasWorkAfterIo() {
         return drainAfterIo || !ticks.isEmpty();

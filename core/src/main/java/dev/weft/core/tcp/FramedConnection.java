@@ -3,7 +3,6 @@ package dev.weft.core.tcp;
 import dev.weft.core.Loop;
 import dev.weft.core.RuntimeClosedException;
 import dev.weft.core.internal.Checks;
-import dev.weft.core.internal.LoopQueues;
 import dev.weft.core.internal.LoopTimers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -34,14 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * Flushing: a frame written while a read is in progress is flushed at channelReadComplete (so the
  * replies to one read's requests leave in one syscall); a frame written outside a read schedules one
- * flush task on the loop (so requests started in one burst leave together). When the loop's run queue
- * was idle as a read began, what is queued by its end was queued by that read (the continuations of
- * the coroutines its replies resumed, a handler's hand-offs): channelReadComplete runs those tasks
- * first (LoopQueues.runNow: in order, within the drain's budget), then flushes, so what they write
- * leaves with the read's flush while their state is still in cache, as a callback's write does,
- * instead of after every other connection's read. A queue that was not idle (a backlog, a drain cut
- * short) keeps its turn after the I/O poll: no read jumps ahead of older tasks, and one I/O pass runs
- * at most one budget's worth of tasks that were not its own. A write that takes the
+ * flush task on the loop (so requests started in one burst leave together). A write that takes the
  * outbound buffer over the high water mark flushes at once, so that "unwritable" means the socket
  * itself refuses bytes (the peer does not read), not merely that a burst has not been flushed yet.
  *
@@ -94,8 +86,6 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
 
     // Loop-confined state (see overview).
     private boolean reading;
-    /** The loop's run queue was idle when this read began: run what it queued before the flush (see overview). */
-    private boolean runQueuedAfterRead;
     private boolean dispatching;
     /** Frames are not taken until unhold() (see hold()). */
     private boolean held;
@@ -418,10 +408,7 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!reading) {
-            reading = true;
-            runQueuedAfterRead = LoopQueues.idle(loop);
-        }
+        reading = true;
         if (meters != null && msg instanceof ByteBuf b) {
             meters.bytesReceived += b.readableBytes();
         }
@@ -437,10 +424,6 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         reading = false;
         reader.discardSomeReadBytes();
-        if (runQueuedAfterRead) {
-            runQueuedAfterRead = false;
-            LoopQueues.runNow(loop);
-        }
         flushIfNeeded();
     }
 
