@@ -86,14 +86,14 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     /**
      * Unparks this coroutine when the operation it awaits completes; one per coroutine. It observes no
      * context, so an operation of a suspending call that runs no task captures none. For a tick on
-     * the loop that carries this coroutine it is also the tick's waiter (see {@link #tickOnLoop}).
+     * the loop that carries this coroutine it is also the tick's waiter (see {@link Coroutine#tick}).
      */
     final Resumer resumer = new Resumer(this);
 
     static final class Resumer implements OpListener<Object>, Contexts.ContextFree, LoopTicks.Waiter {
         final Coroutine<?> coroutine;
         /**
-         * The tick this coroutine waits for yielded (see {@link #tickOnLoop}), or null. Written by the
+         * The tick this coroutine waits for yielded (see {@link Coroutine#tick}), or null. Written by the
          * coroutine's thread before it yields, read by its scheduler on the same loop thread.
          */
         Op<?> tick;
@@ -113,9 +113,14 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             LockSupport.unpark(coroutine.thread);
         }
 
+        /**
+         * Whether the tick must not run its task: the coroutine was cancelled (a canceller that missed
+         * the tick in {@code suspendedOn} may not have interrupted yet: its result CAS is enough) or its
+         * thread was interrupted.
+         */
         @Override
         public boolean interrupted() {
-            return coroutine.thread.isInterrupted();
+            return coroutine.isDone() || coroutine.thread.isInterrupted();
         }
 
         @Override
@@ -312,21 +317,42 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         if (isDone() || d != null && CoroutineDeadline.outermostExpired(d) != null) {
             return suspend(op); // cancelled or past a deadline: suspend() cancels op, which was never queued
         }
-        // A canceller that reads null here interrupts this thread, which the tick sees before it runs
-        // its task (LoopTicks.Waiter#interrupted): no fence needed, unlike suspend()'s parked wait. The
-        // deadline timer runs on this same loop thread.
+        // A canceller that reads null here has completed this coroutine first (its result CAS), which
+        // the tick checks on the loop before it runs its task (LoopTicks.Waiter#interrupted), and then
+        // interrupts this thread: no fence needed, unlike suspend()'s parked wait. The deadline timer
+        // runs on this same loop thread.
         SUSPENDED_ON.setRelease(this, op);
         Resumer r = resumer;
         r.tick = op;
         Carriers.carrying(l, null); // the loop no longer runs us (for the blocked-loop detector)
         carrier.yielding = r;
-        Thread.yield(); // the JDK hands our continuation to the carrier, which queues op instead (LoopCarrier)
-        if (carrier.yielding == r) { // did not yield (pinned): queue op ourselves and park until it is done
+        try {
+            Thread.yield(); // the JDK hands our continuation to the carrier, which queues op instead (LoopCarrier)
+        } catch (Throwable e) { // did not yield (a StackOverflowError in the JDK's yield): undo, then throw
+            if (carrier.yielding == r) {
+                carrier.yielding = null;
+                r.tick = null;
+            }
+            op.cancel();
+            Carriers.carrying(l, thread);
+            SUSPENDED_ON.setRelease(this, null);
+            throw e;
+        }
+        if (carrier.yielding == r) {
+            // Did not yield (pinned): queue op ourselves and park until it is done, as suspend() parks:
+            // an interrupt cancels op (a pinned park returns at once while interrupted, and op can only
+            // complete on this very loop thread).
             carrier.yielding = null;
             r.tick = null;
             LoopTicks.offer(op);
+            while (!op.isDone()) {
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    op.cancel();
+                }
+            }
         }
-        while (!op.isDone()) { // resumed by op itself once done (or unparked by it, when the yield did not happen)
+        while (!op.isDone()) { // resumed by op itself once done
             LockSupport.park(this);
         }
         Carriers.carrying(l, thread); // resumed: the loop runs us again

@@ -183,4 +183,58 @@ class TickOnLoopTest {
             assertTrue(othersRan.await(WAIT, TimeUnit.SECONDS));
         }
     }
+
+    @Test
+    void aCoroutineWaitingForItsTickHasYieldedItsLoopNotParked() throws Exception {
+        // The fast path's mark: the parked wait shows WAITING; a yielded thread shows RUNNABLE. A guard
+        // that the loop-carried tick really takes the one-entry path (all the cases above pass on both).
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            Coroutines co = Coroutines.of(rt, CoroutineScheduler.LOOP_AFFINE);
+            AtomicInteger ran = new AtomicInteger();
+            Thread.State[] state = new Thread.State[1];
+            Seen seen = tickWhileHeld(rt, co, ran, c -> state[0] = c.thread().getState());
+            assertNull(seen.failure());
+            assertEquals(Thread.State.RUNNABLE, state[0], "the coroutine parked for its tick instead of yielding");
+            assertEquals(1, ran.get());
+        }
+    }
+
+    /** Set before {@link PinnedTick} is initialised; its initialiser ticks on it (a pinned frame). */
+    static volatile Coroutines pinnedVia;
+
+    /** A class initialiser pins its virtual thread: the yield is refused and the tick parks pinned. */
+    static final class PinnedTick {
+        static final Throwable FAILURE;
+
+        static {
+            Thread.currentThread().interrupt();
+            Throwable failure = null;
+            try {
+                pinnedVia.tick(() -> 1);
+            } catch (Throwable t) {
+                failure = t;
+            }
+            FAILURE = failure;
+        }
+    }
+
+    @Test
+    void anInterruptedTickThatCannotYieldIsCancelledInsteadOfSpinningTheLoop() throws Exception {
+        // Pinned (a class initialiser), the tick parks on the loop thread itself, so only its own
+        // cancellation can end the wait: an interrupt must cancel it, as the parked wait's does.
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            Coroutines co = Coroutines.of(rt, CoroutineScheduler.LOOP_AFFINE);
+            pinnedVia = co;
+            Loop loop = rt.loop(0);
+            Coroutine<Throwable> c = co.launch(loop, () -> {
+                Throwable f = PinnedTick.FAILURE;
+                Thread.interrupted();
+                return f;
+            });
+            assertInstanceOf(CancellationException.class, Waits.await(c), "the pinned tick was not cancelled by its interrupt");
+            assertEquals(7, (int) Waits.await(loop.submit(() -> 7, null)), "the loop did not go on");
+        } finally {
+            pinnedVia = null;
+        }
+    }
 }
