@@ -112,6 +112,10 @@ class PrometheusExportTest {
             }
             assertEquals("offloaded", await(loop.offload(() -> "offloaded", null)));
             awaitTrue(() -> server.connections() == 1, "the server did not count its connection");
+            // The pool counts a task completed after it returns, which may be after its result reached
+            // us: wait (bounded) for the count, as a scrape a moment later would show it.
+            awaitTrue(() -> value(parse(registry.scrape()), "executor_completed_tasks_total",
+                    "runtime", "prom", "name", "weft.workers") == 1, "the worker pool did not count its task");
             scrape = registry.scrape();
         }
         List<Sample> s = parse(scrape);
