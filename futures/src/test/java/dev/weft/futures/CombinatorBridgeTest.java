@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.conformance.Waits;
 import dev.weft.core.AllFailedException;
 import dev.weft.core.Promise;
 import dev.weft.core.WeftRuntime;
@@ -46,7 +47,8 @@ class CombinatorBridgeTest {
             assertEquals(0, loser.getNumberOfDependents(), "the combinator made a JDK dependent on the Weft future");
             winner.complete(7);
             assertEquals(7, any.get(WAIT_S, TimeUnit.SECONDS));
-            assertTrue(loser.isCancelled(), "the loser was not cancelled");
+            // The combinator completes before it cancels its losers: wait for that (bounded).
+            Waits.awaitTrue(loser::isCancelled, "the loser was not cancelled");
         }
     }
 
@@ -61,7 +63,7 @@ class CombinatorBridgeTest {
             Throwable stored = a.handle((v, e) -> e).join();
             assertSame(stored, all.handle((v, e) -> e).get(WAIT_S, TimeUnit.SECONDS),
                     "all did not fail with the stage's own cancellation");
-            assertTrue(b.isCancelled(), "the other stage was not cancelled");
+            Waits.awaitTrue(b::isCancelled, "the other stage was not cancelled");
         }
     }
 
@@ -97,7 +99,7 @@ class CombinatorBridgeTest {
             done.complete(5);
             WeftFuture<Integer> other = pending(rt, fu);
             assertEquals(5, fu.any(List.of(other, done)).get(WAIT_S, TimeUnit.SECONDS));
-            assertTrue(other.isCancelled());
+            Waits.awaitTrue(other::isCancelled, "the loser was not cancelled");
             WeftFuture<Integer> cancelled = pending(rt, fu);
             cancelled.cancel(true);
             assertSame(cancelled.handle((v, x) -> x).join(),
@@ -132,6 +134,29 @@ class CombinatorBridgeTest {
             f.complete(3);
             assertEquals(3, any.get(WAIT_S, TimeUnit.SECONDS));
             assertThrows(CancellationException.class, mapped::join);
+        }
+    }
+
+    @Test
+    void aCombinatorWaitingInAComposedStagesSlotIsToldWhenTheChainCompletesIt() throws Exception {
+        // The combinator's promise waits in the thenCompose stage's own slot; that stage is completed
+        // by the loop that fires the chain (fireFrom), which must hand the outcome on to the promise.
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            Futures fu = Futures.of(rt).on(rt.loop(0));
+            WeftFuture<Integer> a = pending(rt, fu);
+            CompletableFuture<Integer> composed = a.thenCompose(v -> CompletableFuture.completedFuture(v + 1));
+            WeftFuture<Integer> any = fu.any(List.of(composed));
+            assertEquals(0, composed.getNumberOfDependents(), "the combinator did not wait in the stage's slot");
+            a.complete(1);
+            assertEquals(2, any.get(WAIT_S, TimeUnit.SECONDS));
+
+            WeftFuture<Integer> b = pending(rt, fu);
+            WeftFuture<Integer> inner = pending(rt, fu);
+            CompletableFuture<Integer> relayed = b.thenCompose(v -> inner);
+            WeftFuture<Integer> all = fu.any(List.of(relayed));
+            b.complete(1);
+            inner.complete(5); // the stage relays inner's value, then tells the combinator
+            assertEquals(5, all.get(WAIT_S, TimeUnit.SECONDS));
         }
     }
 }
