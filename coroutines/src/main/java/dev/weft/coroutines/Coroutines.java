@@ -382,7 +382,12 @@ public final class Coroutines implements CloseParticipant {
         return suspendOrWait("Coroutines.submit()", task, null, (loop, t, unused, l) -> loop.<T>submit(t, l));
     }
 
-    /** Runs {@code task} on the loop's next iteration (after it polled I/O); suspends until it has run. */
+    /**
+     * Runs {@code task} on the loop's next iteration (after it polled I/O); suspends until it has run.
+     * A coroutine carried by its loop waits yielded, not parked (the tick's own run-queue entry resumes
+     * it): a thread dump shows it RUNNABLE meanwhile, and a cancellation that arrives then takes effect
+     * at the tick's turn. Everything else is as for any suspending call.
+     */
     public <T> T tick(Callable<? extends T> task) {
         Checks.notNull(task, "task");
         Coroutine<?> c = caller();
