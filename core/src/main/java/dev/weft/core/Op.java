@@ -4,6 +4,7 @@ import dev.weft.core.internal.Contexts;
 import dev.weft.core.internal.Disposal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 
@@ -420,6 +421,26 @@ public abstract class Op<T> implements Cancellable {
         l.contextDepth = depth + 1;
         l.enteredContext = c;
         return token;
+    }
+
+    /**
+     * On the loop thread: runs {@code t} under this operation's context and completes this operation
+     * with its value or fails it with what it threw (the body of every operation that runs a task).
+     */
+    final void callOnLoop(Callable<? extends T> t) {
+        Object token = enterOnLoop();
+        try {
+            T value;
+            try {
+                value = t.call();
+            } catch (Throwable e) {
+                fail(e);
+                return;
+            }
+            complete(value);
+        } finally {
+            exitOnLoop(token);
+        }
     }
 
     /** Restores what {@link #enterOnLoop} replaced. */

@@ -35,19 +35,7 @@ final class ResumingTickOp<T> extends Op<T> implements Runnable {
                 cancel(); // as the waiter, woken by its interrupt, would have cancelled it
                 return;
             }
-            Object token = enterOnLoop();
-            try {
-                T value;
-                try {
-                    value = t.call();
-                } catch (Throwable e) {
-                    fail(e);
-                    return;
-                }
-                complete(value);
-            } finally {
-                exitOnLoop(token);
-            }
+            callOnLoop(t);
         } finally {
             waiter.resume();
         }

@@ -23,18 +23,6 @@ final class TaskOp<T> extends Op<T> implements Runnable {
             abort(loop.runtime().closedException());
             return;
         }
-        Object token = enterOnLoop();
-        try {
-            T value;
-            try {
-                value = t.call();
-            } catch (Throwable e) {
-                fail(e);
-                return;
-            }
-            complete(value);
-        } finally {
-            exitOnLoop(token);
-        }
+        callOnLoop(t);
     }
 }

@@ -48,19 +48,7 @@ final class TimerOp<T> extends Op<T> implements Runnable {
             complete(null);
             return;
         }
-        Object token = enterOnLoop();
-        try {
-            T value;
-            try {
-                value = t.call();
-            } catch (Throwable e) {
-                fail(e);
-                return;
-            }
-            complete(value);
-        } finally {
-            exitOnLoop(token);
-        }
+        callOnLoop(t);
     }
 
     @Override
