@@ -39,8 +39,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
     final Coroutines owner;
-    /** Whether the loop's thread carries this coroutine (LOOP_AFFINE). */
-    private final boolean carried;
     /** The scheduler of this coroutine's virtual thread when the loop carries it (LOOP_AFFINE), else null. */
     final LoopCarrier carrier;
     /** Read by the body's thread only, after start. */
@@ -146,7 +144,6 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             Callable<? extends T> body) {
         super(loop, listener);
         this.owner = owner;
-        this.carried = carrier != null;
         this.carrier = carrier;
         this.consumerKnown = consumerKnown || listener != null;
         this.body = body;
@@ -275,7 +272,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         }
         int parks = 0;
         if (!op.isDone()) {
-            if (carried) {
+            if (carrier != null) {
                 Carriers.carrying(loop(), null); // the loop no longer runs us (for the blocked-loop detector)
             }
             do {
@@ -285,7 +282,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
                     op.cancel();
                 }
             } while (!op.isDone());
-            if (carried) {
+            if (carrier != null) {
                 Carriers.carrying(loop(), thread); // resumed: the loop runs us again
             }
         }
@@ -309,7 +306,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
      */
     <R> R tick(Callable<? extends R> task, Coroutines via) {
         Loop l = loop();
-        if (!carried || LoopCarriers.currentCarrier() != l.thread()) {
+        if (carrier == null || LoopCarriers.currentCarrier() != l.thread()) {
             return suspend(via.started(l.tick(task, resumer)));
         }
         Op<R> op = via.started(LoopTicks.prepare(l, task, resumer));
@@ -339,18 +336,14 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
             throw e;
         }
         if (carrier.yielding == r) {
-            // Did not yield (pinned): queue op ourselves and park until it is done, as suspend() parks:
-            // an interrupt cancels op (a pinned park returns at once while interrupted, and op can only
-            // complete on this very loop thread).
+            // Did not yield (pinned): queue op ourselves and wait as every suspending call does (op
+            // unparks us when it is done; an interrupt cancels it: a pinned park returns at once while
+            // interrupted, and op can only complete on this very loop thread).
             carrier.yielding = null;
             r.tick = null;
+            Carriers.carrying(l, thread); // suspend() keeps this bookkeeping itself
             LoopTicks.offer(op);
-            while (!op.isDone()) {
-                LockSupport.park(this);
-                if (Thread.interrupted()) {
-                    op.cancel();
-                }
-            }
+            return suspend(op);
         }
         while (!op.isDone()) { // resumed by op itself once done
             LockSupport.park(this);
@@ -412,7 +405,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
      */
     @Override
     public Loop carrierLoop() {
-        if (!carried) {
+        if (carrier == null) {
             return null;
         }
         Loop l = loop();
@@ -421,7 +414,7 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
 
     /** Whether the loop's thread carries this coroutine (the loop-affine scheduler). */
     boolean carried() {
-        return carried;
+        return carrier != null;
     }
 
     /** Whether the body waits on an operation now (not API: for tests that must cancel a started call). */
