@@ -69,13 +69,14 @@ import java.util.function.Supplier;
  * @param <T> the value type
  */
 public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T> {
-    private final Loop loop;
     /**
-     * The operation behind this future ({@link #bind}, set once before the future is published, plain),
-     * or the stage this one was made from ({@link #newIncompleteFuture} or {@link #thenCompose} of it;
-     * set before publication, taken (nulled by CAS) by the one thread that abandons this stage), or
-     * {@code null}. One field for both: a future has an operation or a stage it depends on, never both
-     * (one field keeps the object at 40 bytes with {@link #next}).
+     * The operation behind this future ({@link #bind}, set once, plain, before the future is published
+     * or, in a scope, by the fork that starts it), until then this future's {@link Loop}; or, in a
+     * dependent stage ({@link Dependent}, {@link ComposeFuture}), the stage it was made from (set before
+     * publication, taken (nulled by CAS) by the one thread that abandons the stage), or {@code null}.
+     * One field for all: a future has an operation or a stage it depends on, never both, and a future of
+     * an operation finds its loop through the operation, so it needs no field of its own for it (32 bytes
+     * with {@link #next} and {@link #dependents}; a dependent stage keeps its loop in a field).
      */
     private volatile Object link;
     /**
@@ -104,13 +105,15 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     }
 
     WeftFuture(Loop loop, boolean ownsValue) {
-        this.loop = loop;
+        LINK.set(this, java.util.Objects.requireNonNull(loop, "loop")); // plain: before publication; bind replaces it
         if (ownsValue) {
             DEPENDENTS.set(this, OWNS_VALUE); // plain: before publication
         }
     }
 
+    /** Binds the operation behind this future, which runs on this future's loop (the loop is then found through it). */
     void bind(Op<?> op) {
+        assert op.loop() == loop() : "an operation on " + op.loop() + " for a future of " + loop();
         LINK.set(this, op); // plain: published with the future
     }
 
@@ -120,7 +123,8 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
 
     /** The loop this future completes on. */
     public Loop loop() {
-        return loop;
+        Object l = link; // a future of an operation: the operation, or the loop until it is bound
+        return l instanceof Op<?> o ? o.loop() : (Loop) l;
     }
 
     /** Core's completion: completes this future, on the loop thread. */
@@ -208,7 +212,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
             return;
         }
         Deadline<T> d = new Deadline<>(this, Duration.of(timeout, unit.toChronoUnit()), hasValue, value);
-        d.timer = LoopTimers.arm(loop, unit.toNanos(timeout), d); // the runtime's clock (virtual in tests)
+        d.timer = LoopTimers.arm(loop(), unit.toNanos(timeout), d); // the runtime's clock (virtual in tests)
         super.whenComplete(d); // stops the timer; not a dependent that keeps the stage alive:
         DEPENDENTS.getAndAdd(this, -1);
     }
@@ -316,7 +320,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      */
     @Override
     public Executor defaultExecutor() {
-        return new InContextOf(loop);
+        return new InContextOf(loop());
     }
 
     /** Hands a task to the loop with the context of the thread that hands it (nothing extra when none). */
@@ -330,11 +334,30 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     /** A dependent stage: completes on this loop, counted as depending on this one (see the class comment). */
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
-        WeftFuture<U> d = new WeftFuture<>(loop);
+        WeftFuture<U> d = new Dependent<>(loop());
         LINK.set(d, this); // plain: published by CompletableFuture's push of the dependent
         NEXT.set(d, UNHOOKED); // completed inside CompletableFuture, where no hook of ours runs
         DEPENDENTS.getAndAdd(this, 1);
         return d;
+    }
+
+    /**
+     * A stage {@code CompletableFuture} makes from a {@link WeftFuture} ({@link #newIncompleteFuture}):
+     * its {@link #link} is the stage it was made from, so it keeps its loop in a field (free: the
+     * object is 40 bytes either way, as 8-byte alignment rounds its 36 up).
+     */
+    static final class Dependent<U> extends WeftFuture<U> {
+        private final Loop loop;
+
+        Dependent(Loop loop) {
+            super(loop);
+            this.loop = loop;
+        }
+
+        @Override
+        public Loop loop() {
+            return loop;
+        }
     }
 
     // ------------------------------------------------------------------ thenCompose's fast path
@@ -668,7 +691,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      * ({@code isLoopThread()} counts it) parks instead and frees its carrier: let it wait.
      */
     private void checkNotOnLoop(String what) {
-        if (!isDone() && !Thread.currentThread().isVirtual() && loop.runtime().isLoopThread()) {
+        if (!isDone() && !Thread.currentThread().isVirtual() && loop().runtime().isLoopThread()) {
             throw new IllegalBlockingCallException(what);
         }
     }
