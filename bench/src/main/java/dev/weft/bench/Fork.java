@@ -43,7 +43,16 @@ final class Fork {
 
     static Result run(Path jar, Variant v, ScenarioOptions o, PrintStream progress) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java));
+        List<String> cmd = new ArrayList<>();
+        if (o.cpus != null) {
+            // Confined to the CPUs asked for, but with the processor count of an unconfined JVM, so that
+            // its GC and thread-pool ergonomics stay those of the run it is compared with (on one CPU the
+            // JVM would otherwise pick the serial collector).
+            cmd.addAll(List.of("taskset", "-c", o.cpus, java,
+                    "-XX:ActiveProcessorCount=" + Runtime.getRuntime().availableProcessors()));
+        } else {
+            cmd.add(java);
+        }
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith("weft.") || name.startsWith("io.netty.")) {
                 cmd.add("-D" + name + "=" + System.getProperty(name)); // Weft's and Netty's tunables

@@ -77,7 +77,8 @@ final class Report {
     void printTable(PrintStream out) {
         out.printf(Locale.ROOT, "Weft scenario: N=%d tasks x K=%d steps, io=%s, %d loop(s), %d reps after %d warm-up,"
                 + " work/step=%d ns%n", o.n, o.k, o.io.label(), o.loops, o.reps, o.warmup, o.workNs);
-        out.printf(Locale.ROOT, "machine: %s; %s%n", machine(), date);
+        out.printf(Locale.ROOT, "machine: %s; %s%s%n", machine(), date,
+                o.cpus == null ? "" : "; every worker JVM confined to CPU(s) " + o.cpus);
         if (hasPeers()) {
             out.printf(Locale.ROOT, "peers: %s%n", Peers.versions());
         }
@@ -163,6 +164,9 @@ final class Report {
         j.key("params").open();
         j.field("n", o.n).field("k", o.k).field("io", o.io.label()).field("loops", o.loops).field("reps", o.reps)
                 .field("warmup", o.warmup).field("work_ns", o.workNs).field("deadline_ms", o.deadlineMs);
+        if (o.cpus != null) {
+            j.field("cpus", o.cpus);
+        }
         j.close();
         j.key("env").open();
         j.field("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))

@@ -32,6 +32,8 @@ final class ScenarioOptions {
     int connections = 64;
     boolean quiet;
     boolean inProcess;
+    /** --cpus: the CPU list every worker JVM is confined to ({@code taskset -c} syntax), or null: the OS places them. */
+    String cpus;
 
     /** Option name -> (value placeholder, help with default). Order is the --help order. */
     static final Map<String, String[]> HELP = new LinkedHashMap<>();
@@ -62,6 +64,9 @@ final class ScenarioOptions {
         HELP.put("--sweep", new String[] {"", "also run the scaling sweep (N, K and --work-ns) and chart it"});
         HELP.put("--in-process", new String[] {"", "run every variant in this JVM instead of one fresh JVM per variant"
                 + " (the default when run from the jar: JIT profiles of one style then cannot slow another)"});
+        HELP.put("--cpus", new String[] {"LIST", "confine every worker JVM to these CPUs (Linux taskset -c syntax, e.g. 0"
+                + " or 0-1), so that variants compared in one run also ran on the same CPUs (on a VM whose vCPUs run at"
+                + " different speeds, a JVM's speed is otherwise the speed of the vCPU its loop landed on)"});
         HELP.put("--quiet", new String[] {"", "no progress on stderr"});
         HELP.put("--help", new String[] {"", "this text"});
     }
@@ -133,6 +138,7 @@ final class ScenarioOptions {
                 case "--sweep" -> o.sweep = true;
                 case "--quiet" -> o.quiet = true;
                 case "--in-process" -> o.inProcess = true;
+                case "--cpus" -> o.cpus = cpuList(a, value);
                 case "--help" -> throw new HelpRequested();
                 default -> throw new UsageException("unknown option '" + a + "'");
             }
@@ -147,6 +153,9 @@ final class ScenarioOptions {
                     o.variants.add(p);
                 }
             }
+        }
+        if (o.cpus != null && o.inProcess) {
+            throw new UsageException("--cpus confines the worker JVMs, and --in-process runs none (expected one of the two)");
         }
         if ((long) o.n * o.k > 100_000_000L) {
             throw new UsageException("--n x --k = " + (long) o.n * o.k + " steps (expected: at most 100000000)");
@@ -185,6 +194,20 @@ final class ScenarioOptions {
             out.add(v.label);
         }
         return out;
+    }
+
+    private static String cpuList(String name, String v) throws UsageException {
+        if (!v.matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*")) {
+            throw new UsageException(name + ": '" + v + "' (expected a CPU list such as 0, 0-1 or 0,2)");
+        }
+        boolean found = false;
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            found |= !dir.isEmpty() && java.nio.file.Files.isExecutable(Path.of(dir, "taskset"));
+        }
+        if (!found) {
+            throw new UsageException(name + " needs taskset on the PATH (Linux; Debian package util-linux)");
+        }
+        return v;
     }
 
     private static int positiveInt(String name, String v) throws UsageException {

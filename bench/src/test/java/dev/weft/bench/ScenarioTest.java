@@ -203,4 +203,17 @@ class ScenarioTest {
         assertEquals(Path.of("bench/runs/scenario-tick.json"), defaults.jsonPath(), "runs go to an untracked folder");
         assertEquals(Path.of("bench/results/scenario-tick.png"), ScenarioOptions.parse(new String[] {"--publish"}).chartPath());
     }
+
+    @Test
+    void cpusTakesATasksetListAndIsRefusedWithInProcess() throws Exception {
+        assertEquals("0-1", ScenarioOptions.parse(new String[] {"--cpus", "0-1"}).cpus);
+        assertNull(ScenarioOptions.parse(new String[0]).cpus, "unconfined unless asked");
+        ScenarioOptions.UsageException bad = org.junit.jupiter.api.Assertions.assertThrows(
+                ScenarioOptions.UsageException.class, () -> ScenarioOptions.parse(new String[] {"--cpus", "zero"}));
+        assertTrue(bad.getMessage().contains("'zero'") && bad.getMessage().contains("CPU list"), bad.getMessage());
+        ScenarioOptions.UsageException both = org.junit.jupiter.api.Assertions.assertThrows(
+                ScenarioOptions.UsageException.class,
+                () -> ScenarioOptions.parse(new String[] {"--cpus", "0", "--in-process"}));
+        assertTrue(both.getMessage().contains("--in-process"), both.getMessage());
+    }
 }
