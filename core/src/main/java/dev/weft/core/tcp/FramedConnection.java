@@ -551,9 +551,10 @@ abstract class FramedConnection extends ChannelInboundHandlerAdapter {
      * the copy: Netty's pooled buffers then copy memory to memory, where {@code c.writeBytes(payload)}
      * would go through a {@code ByteBuffer} view of a wrapped or sliced payload (an allocation).
      */
+    @SuppressWarnings("deprecation") // order(): the one way to tell a swapped (little-endian) view, whose getLong reads bytes swapped
     private static void copy(ByteBuf payload, ByteBuf c, int at, int length) {
         int from = payload.readerIndex();
-        if (length > COPY_BY_LONGS_MAX_BYTES || payload.order() != c.order()) { // a swapped view reads its longs swapped
+        if (length > COPY_BY_LONGS_MAX_BYTES || payload.order() != c.order()) {
             payload.getBytes(from, c, at, length);
             return;
         }
