@@ -66,6 +66,57 @@ class FrameBufferTest {
         }
     }
 
+    /**
+     * Small frames are copied into the coalescing buffer a long, an int and bytes at a time: every
+     * length around those steps, from every kind of buffer (a frame buffer, a direct buffer, a slice
+     * past a consumed head, a little-endian view), arrives byte for byte, on the way out (client) and
+     * back (the server echoes slices of its read buffer).
+     */
+    @Test
+    void smallFramesOfEveryLengthAndKindArriveByteForByte() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            TcpServer server = await(TcpServer.bind(rt.loop(0), TcpOptions.defaults(), x -> x.reply(x.request().retain()), null));
+            TcpConnection c = await(TcpConnection.connect(rt.loop(0), server.localAddress(), TcpOptions.defaults(), null));
+            List<Op<ByteBuf>> replies = new ArrayList<>();
+            List<byte[]> sent = new ArrayList<>();
+            int maxLength = FramedConnection.COPY_BY_LONGS_MAX_BYTES + 12;
+            for (int length = 0; length <= maxLength; length++) {
+                byte[] bytes = new byte[length];
+                for (int i = 0; i < length; i++) {
+                    bytes[i] = (byte) (length * 31 + i * 7 + 1);
+                }
+                for (int kind = 0; kind < 4; kind++) {
+                    ByteBuf b = switch (kind) {
+                        case 0 -> c.frameBuffer(length).writeBytes(bytes);
+                        case 1 -> c.alloc().directBuffer(length).writeBytes(bytes);
+                        case 2 -> {
+                            ByteBuf whole = c.alloc().directBuffer(length + 3).writeBytes(new byte[] {9, 9, 9}).writeBytes(bytes);
+                            ByteBuf slice = whole.retainedSlice(3, length);
+                            whole.release();
+                            yield slice;
+                        }
+                        default -> c.frameBuffer(length).order(java.nio.ByteOrder.LITTLE_ENDIAN).writeBytes(bytes);
+                    };
+                    sent.add(bytes);
+                    replies.add(c.request(b, null));
+                }
+            }
+            for (int i = 0; i < replies.size(); i++) {
+                ByteBuf r = await(replies.get(i));
+                try {
+                    byte[] got = new byte[r.readableBytes()];
+                    r.getBytes(r.readerIndex(), got);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(sent.get(i), got,
+                            "frame " + i + " (length " + sent.get(i).length + ", kind " + i % 4 + ")");
+                } finally {
+                    r.release();
+                }
+            }
+            await(c.close(null));
+            await(server.close(null));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, LARGE})
     void theBytesBeforeASharedPayloadsReaderIndexAreNeverOverwritten(int size) throws Exception {
