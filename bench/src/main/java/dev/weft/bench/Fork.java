@@ -45,9 +45,9 @@ final class Fork {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
         if (o.cpus != null) {
-            // Confined to the CPUs asked for, but with the processor count of an unconfined JVM, so that
-            // its GC and thread-pool ergonomics stay those of the run it is compared with (on one CPU the
-            // JVM would otherwise pick the serial collector).
+            // Confined to the CPUs asked for, but with the parent's processor count, so that its GC and
+            // thread-pool ergonomics stay those of an unconfined run (on one CPU the JVM would otherwise
+            // pick the serial collector).
             cmd.addAll(List.of("taskset", "-c", o.cpus, java,
                     "-XX:ActiveProcessorCount=" + Runtime.getRuntime().availableProcessors()));
         } else {

@@ -154,8 +154,8 @@ final class ScenarioOptions {
                 }
             }
         }
-        if (o.cpus != null && o.inProcess) {
-            throw new UsageException("--cpus confines the worker JVMs, and --in-process runs none (expected one of the two)");
+        if (o.cpus != null) {
+            checkCpus(o);
         }
         if ((long) o.n * o.k > 100_000_000L) {
             throw new UsageException("--n x --k = " + (long) o.n * o.k + " steps (expected: at most 100000000)");
@@ -200,14 +200,25 @@ final class ScenarioOptions {
         if (!v.matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*")) {
             throw new UsageException(name + ": '" + v + "' (expected a CPU list such as 0, 0-1 or 0,2)");
         }
+        return v;
+    }
+
+    /** --cpus needs worker JVMs (the bench jar, not --in-process) and taskset to start them with. */
+    private static void checkCpus(ScenarioOptions o) throws UsageException {
+        if (o.inProcess) {
+            throw new UsageException("--cpus confines the worker JVMs, and --in-process runs none (expected one of the two)");
+        }
+        if (Fork.jar() == null) {
+            throw new UsageException("--cpus confines the worker JVMs, and run from a class path (not the bench jar)"
+                    + " every variant runs in this JVM: run java -jar bench/target/weft-bench.jar scenario --cpus ...");
+        }
         boolean found = false;
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             found |= !dir.isEmpty() && java.nio.file.Files.isExecutable(Path.of(dir, "taskset"));
         }
         if (!found) {
-            throw new UsageException(name + " needs taskset on the PATH (Linux; Debian package util-linux)");
+            throw new UsageException("--cpus needs taskset on the PATH (Linux; Debian package util-linux)");
         }
-        return v;
     }
 
     private static int positiveInt(String name, String v) throws UsageException {

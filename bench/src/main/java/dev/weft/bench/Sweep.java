@@ -58,6 +58,7 @@ final class Sweep {
         o.deadlineMs = Math.min(base.deadlineMs, 10_000);
         o.variants = base.variants;
         o.inProcess = base.inProcess;
+        o.cpus = base.cpus;
         o.quiet = base.quiet;
         o.connections = base.connections;
         return o;

@@ -205,8 +205,7 @@ class ScenarioTest {
     }
 
     @Test
-    void cpusTakesATasksetListAndIsRefusedWithInProcess() throws Exception {
-        assertEquals("0-1", ScenarioOptions.parse(new String[] {"--cpus", "0-1"}).cpus);
+    void cpusTakesATasksetListAndIsRefusedWhereNoWorkerJvmRuns() throws Exception {
         assertNull(ScenarioOptions.parse(new String[0]).cpus, "unconfined unless asked");
         ScenarioOptions.UsageException bad = org.junit.jupiter.api.Assertions.assertThrows(
                 ScenarioOptions.UsageException.class, () -> ScenarioOptions.parse(new String[] {"--cpus", "zero"}));
@@ -215,5 +214,9 @@ class ScenarioTest {
                 ScenarioOptions.UsageException.class,
                 () -> ScenarioOptions.parse(new String[] {"--cpus", "0", "--in-process"}));
         assertTrue(both.getMessage().contains("--in-process"), both.getMessage());
+        // Tests run from classes, not the bench jar: every variant would run in this JVM, unconfined.
+        ScenarioOptions.UsageException noJar = org.junit.jupiter.api.Assertions.assertThrows(
+                ScenarioOptions.UsageException.class, () -> ScenarioOptions.parse(new String[] {"--cpus", "0-1"}));
+        assertTrue(noJar.getMessage().contains("bench jar"), noJar.getMessage());
     }
 }

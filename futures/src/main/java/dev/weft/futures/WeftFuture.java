@@ -93,7 +93,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      * being there (no atomic add per step). Any thread.
      */
     private volatile int dependents;
-    /** The count's bits in {@link #dependents}; the two bits above them are flags, set before publication (one int keeps the object at 40 bytes). */
+    /** The count's bits in {@link #dependents}; the two bits above them are flags, set before publication (one int keeps the object at 32 bytes). */
     private static final int COUNT = (1 << 29) - 1;
     /** Flag in {@link #dependents}: see {@link #ownsValue()}. */
     private static final int OWNS_VALUE = 1 << 30;
@@ -109,6 +109,9 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         if (ownsValue) {
             DEPENDENTS.set(this, OWNS_VALUE); // plain: before publication
         }
+        // What the final loop field this replaced gave: a thread handed this future through a data race
+        // still sees its loop (a store-store barrier; no instruction on x86, as for a final field).
+        VarHandle.releaseFence();
     }
 
     /** Binds the operation behind this future, which runs on this future's loop (the loop is then found through it). */

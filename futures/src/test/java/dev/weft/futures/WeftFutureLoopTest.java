@@ -44,4 +44,23 @@ class WeftFutureLoopTest {
             assertTrue(onLoop.get(10, TimeUnit.SECONDS), "an async dependent ran off its loop");
         }
     }
+
+    @Test
+    void aScopedFutureKnowsItsLoopBeforeItsOperationIsBound() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(2).build()) {
+            Loop loop = rt.loop(1);
+            Futures fu = Futures.of(rt).on(loop);
+            java.util.List<Loop> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            WeftFuture<Integer> result = fu.scope(s -> {
+                WeftFuture<Integer> t = s.tick(() -> 5); // a scope's fork binds its operation when it starts it
+                seen.add(t.loop());
+                return t.thenApply(x -> {
+                    seen.add(t.loop());
+                    return x;
+                });
+            });
+            assertEquals(5, result.get(10, TimeUnit.SECONDS));
+            assertEquals(java.util.List.of(loop, loop), seen, "the loop of a scoped future, before and after its bind");
+        }
+    }
 }

@@ -69,7 +69,7 @@ class FrameBufferTest {
     /**
      * Small frames are copied into the coalescing buffer a long, an int and bytes at a time: every
      * length around those steps, from every kind of buffer (a frame buffer, a direct buffer, a slice
-     * past a consumed head, a little-endian view), arrives byte for byte, on the way out (client) and
+     * at an offset whose head was consumed, a little-endian view), arrives byte for byte, on the way out (client) and
      * back (the server echoes slices of its read buffer).
      */
     @Test
@@ -90,8 +90,8 @@ class FrameBufferTest {
                         case 0 -> c.frameBuffer(length).writeBytes(bytes);
                         case 1 -> c.alloc().directBuffer(length).writeBytes(bytes);
                         case 2 -> {
-                            ByteBuf whole = c.alloc().directBuffer(length + 3).writeBytes(new byte[] {9, 9, 9}).writeBytes(bytes);
-                            ByteBuf slice = whole.retainedSlice(3, length);
+                            ByteBuf whole = c.alloc().directBuffer(length + 5).writeBytes(new byte[] {9, 9, 9, 9, 9}).writeBytes(bytes);
+                            ByteBuf slice = whole.retainedSlice(2, length + 3).skipBytes(3); // at an offset, its head consumed
                             whole.release();
                             yield slice;
                         }
