@@ -16,24 +16,13 @@ import java.util.function.Function;
  * non-async dependents); the fields are handed from step to step through the slots (a CAS registers a
  * dependent, the completing thread takes it with a volatile read).
  */
-final class ComposeFuture<T, U> extends WeftFuture<U> {
+final class ComposeFuture<T, U> extends WeftFuture.Dependent<U> {
     /** The function to apply; {@code null} once applied (then this relays the stage it returned). */
     private Function<? super T, ? extends CompletionStage<U>> fn;
-    /**
-     * This stage's loop: its {@code link} is the stage it waits for (or nothing once abandoned), so it
-     * keeps the loop itself (free: the object is 40 bytes either way, 8-byte alignment rounds its 36 up).
-     */
-    private final Loop loop;
 
     ComposeFuture(Loop loop, Function<? super T, ? extends CompletionStage<U>> fn) {
         super(loop);
         this.fn = fn;
-        this.loop = loop;
-    }
-
-    @Override
-    public Loop loop() {
-        return loop;
     }
 
     /**

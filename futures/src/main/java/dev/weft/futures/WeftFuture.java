@@ -345,11 +345,11 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
     }
 
     /**
-     * A stage {@code CompletableFuture} makes from a {@link WeftFuture} ({@link #newIncompleteFuture}):
-     * its {@link #link} is the stage it was made from, so it keeps its loop in a field (free: the
-     * object is 40 bytes either way, as 8-byte alignment rounds its 36 up).
+     * A stage made from another ({@link #newIncompleteFuture}, and {@link ComposeFuture} for
+     * {@link #thenCompose}): its {@link #link} is the stage it was made from, so it keeps its loop in a
+     * field (free: the object is 40 bytes either way, as 8-byte alignment rounds its 36 up).
      */
-    static final class Dependent<U> extends WeftFuture<U> {
+    static class Dependent<U> extends WeftFuture<U> {
         private final Loop loop;
 
         Dependent(Loop loop) {
@@ -358,7 +358,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         }
 
         @Override
-        public Loop loop() {
+        public final Loop loop() {
             return loop;
         }
     }
