@@ -326,22 +326,17 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         try {
             Thread.yield(); // the JDK hands our continuation to the carrier, which queues op instead (LoopCarrier)
         } catch (Throwable e) { // did not yield (a StackOverflowError in the JDK's yield): undo, then throw
-            if (carrier.yielding == r) {
-                carrier.yielding = null;
-                r.tick = null;
+            if (!tookBack(r, l)) {
+                Carriers.carrying(l, thread);
             }
             op.cancel();
-            Carriers.carrying(l, thread);
             SUSPENDED_ON.setRelease(this, null);
             throw e;
         }
-        if (carrier.yielding == r) {
+        if (tookBack(r, l)) {
             // Did not yield (pinned): queue op ourselves and wait as every suspending call does (op
             // unparks us when it is done; an interrupt cancels it: a pinned park returns at once while
             // interrupted, and op can only complete on this very loop thread).
-            carrier.yielding = null;
-            r.tick = null;
-            Carriers.carrying(l, thread); // suspend() keeps this bookkeeping itself
             LoopTicks.offer(op);
             return suspend(op);
         }
@@ -360,6 +355,21 @@ public final class Coroutine<T> extends Op<T> implements Carriers.Binding {
         }
         owner.counted(this, 1);
         return d == null ? op.getOrThrow() : timedOutOr(d, op);
+    }
+
+    /**
+     * After a {@code Thread.yield()} in {@link #tick}: when the carrier did not take the hand-over
+     * ({@code r} still waits in it: the yield did not happen), takes it back and gives the loop back to
+     * this coroutine (the blocked-loop detector's bookkeeping), and returns true.
+     */
+    private boolean tookBack(Resumer r, Loop l) {
+        if (carrier.yielding != r) {
+            return false;
+        }
+        carrier.yielding = null;
+        r.tick = null;
+        Carriers.carrying(l, thread);
+        return true;
     }
 
     /**
