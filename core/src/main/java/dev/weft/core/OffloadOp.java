@@ -36,14 +36,7 @@ final class OffloadOp<T> extends Op<T> implements Runnable {
             // A worker thread is clean between tasks (see Contexts.clearThread): no need to clear others.
             Object token = context == null ? null : Contexts.enter(context, false);
             try {
-                T value;
-                try {
-                    value = task.call();
-                } catch (Throwable e) {
-                    fail(e);
-                    return;
-                }
-                complete(value);
+                callAndSettle(task);
             } finally {
                 if (token != null) {
                     Contexts.exit(token);

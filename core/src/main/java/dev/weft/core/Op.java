@@ -430,17 +430,22 @@ public abstract class Op<T> implements Cancellable {
     final void callOnLoop(Callable<? extends T> t) {
         Object token = enterOnLoop();
         try {
-            T value;
-            try {
-                value = t.call();
-            } catch (Throwable e) {
-                fail(e);
-                return;
-            }
-            complete(value);
+            callAndSettle(t);
         } finally {
             exitOnLoop(token);
         }
+    }
+
+    /** Runs {@code t} here and completes this operation with its value, or fails it with what it threw. */
+    final void callAndSettle(Callable<? extends T> t) {
+        T value;
+        try {
+            value = t.call();
+        } catch (Throwable e) {
+            fail(e);
+            return;
+        }
+        complete(value);
     }
 
     /** Restores what {@link #enterOnLoop} replaced. */
