@@ -2,6 +2,7 @@ package dev.weft.bench;
 
 import dev.weft.core.Loop;
 import dev.weft.core.WeftRuntime;
+import dev.weft.core.internal.HandleSpacers;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -37,6 +38,12 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>The virtual threads are created and started on their carrier, unnamed, with the builder's
  *       defaults: the JDK's own per-thread costs (thread container registration,
  *       {@code jdk.trackAllThreads}) stay in the floor, as they are in every virtual thread's life.</li>
+ *   <li>With more than one carrier, idle threads are started between them, as Weft starts them
+ *       between its loops ({@link HandleSpacers}): the JVM keeps per-thread handles, written on every
+ *       mount and unmount, in a shared table in start order, and two carriers started back to back
+ *       would write one cache line from two cores. Without them two carriers took about three times
+ *       the CPU of one for the same work (bench/results/2026-11-30/loops-false-sharing.txt): that
+ *       is a placement accident, not the JDK's cost of a suspend/resume.</li>
  *   <li>No exception handling on the carrier: nothing it runs throws (a continuation never does, a
  *       step only computes); if something did, the carrier would end and the repetition would be
  *       reported as not finished.</li>
@@ -66,13 +73,19 @@ final class FloorVt extends Workload {
     /** One carrier (and its virtual thread factory) per loop index, so that --loops scales the floor too. */
     private final Carrier[] carriers;
     private final ThreadFactory[] factories;
+    /** Idle threads between the carriers, as Weft starts between its loops (see the class comment). */
+    private final HandleSpacers spacers;
 
     FloorVt(WeftRuntime rt, ScenarioOptions o) {
         super(rt, o);
         int n = rt.loops().size();
         carriers = new Carrier[BUILDER == null ? 0 : n];
         factories = new ThreadFactory[carriers.length];
+        spacers = new HandleSpacers(carriers.length > 1 ? HandleSpacers.configured() : 0);
         for (int i = 0; i < carriers.length; i++) {
+            if (i > 0) {
+                spacers.startAfter("floor-vt-spacer-" + (i - 1));
+            }
             carriers[i] = new Carrier("floor-vt-carrier-" + i);
             try {
                 factories[i] = ((Thread.Builder.OfVirtual) BUILDER.invokeExact((Executor) carriers[i])).factory();
@@ -118,6 +131,7 @@ final class FloorVt extends Workload {
         for (Carrier c : carriers) {
             c.stop();
         }
+        spacers.release();
         super.close();
     }
 

@@ -2,6 +2,7 @@ package dev.weft.core;
 
 import dev.weft.core.internal.Checks;
 import dev.weft.core.internal.Contexts;
+import dev.weft.core.internal.HandleSpacers;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -95,6 +96,8 @@ public final class WeftRuntime implements AutoCloseable {
     private final LoopProbe[] probes;
     private final BlockedLoopDetector detector;
     private final PinningMonitor pinning;
+    /** Idle threads started between the loop threads (none with one loop): see HandleSpacers. */
+    private final HandleSpacers spacers;
     private final Duration blockedLoopThreshold;
     /** The clock of the loops' operation timers when a test gave one, else {@code null} (real time). */
     private final VirtualTime virtualTime;
@@ -110,6 +113,7 @@ public final class WeftRuntime implements AutoCloseable {
         this.coroutineScheduler = b.coroutineScheduler;
         this.registry = b.registry;
         this.virtualTime = b.virtualTime;
+        int spacing = HandleSpacers.configured(); // a bad value is refused before anything is started
         IoHandlerFactory netty = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         List<LoopIoHandler> handlers = new ArrayList<>();
         IoHandlerFactory io = executor -> {
@@ -132,7 +136,13 @@ public final class WeftRuntime implements AutoCloseable {
             }
         }
         this.loopList = List.of(loops);
+        // Idle threads between loop threads keep two loops' JVM thread handles off one cache line
+        // (written on every virtual-thread mount: see HandleSpacers).
+        this.spacers = new HandleSpacers(loops.length > 1 ? spacing : 0);
         for (Loop l : loops) {
+            if (l.index() > 0) {
+                spacers.startAfter(name + "-loop-spacer-" + (l.index() - 1));
+            }
             try {
                 // The loop's first task: a loop thread starts with an empty context, whatever the
                 // thread that started it had in inheritable thread-locals (slf4j-api's BasicMDCAdapter).
@@ -142,6 +152,7 @@ public final class WeftRuntime implements AutoCloseable {
                 }).get(10, TimeUnit.SECONDS));
             } catch (InterruptedException | ExecutionException | TimeoutException e) {
                 group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                spacers.release();
                 throw new IllegalStateException("event loop " + l.index() + " did not start", e);
             }
         }
@@ -150,6 +161,7 @@ public final class WeftRuntime implements AutoCloseable {
                 virtualTime.attach(this);
             } catch (IllegalStateException e) {
                 group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                spacers.release();
                 throw e;
             }
         }
@@ -442,6 +454,10 @@ public final class WeftRuntime implements AutoCloseable {
                             l.index(), t.getName(), closeTimeout);
                 }
             }
+            spacers.release(); // the loops have ended: their neighbours' handles no longer matter
+            for (Thread t : spacers.threads()) {
+                interrupts.join(t, remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
+            }
             boolean terminated = interrupts.untilDone(
                     () -> workers.awaitTermination(Math.max(1, remaining(deadline)), TimeUnit.NANOSECONDS));
             if (terminated) {
@@ -457,6 +473,7 @@ public final class WeftRuntime implements AutoCloseable {
             }
         } finally {
             try {
+                spacers.release(); // also when something above threw
                 stopDiagnostics(interrupts);
                 for (Meter m : meters) {
                     registry.remove(m);

@@ -1,0 +1,92 @@
+package dev.weft.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.weft.core.internal.HandleSpacers;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A runtime with more than one loop starts idle spacer threads between its loop threads (so that
+ * the JVM's per-thread handles of two loops, written on every virtual-thread mount, do not share a
+ * cache line), in between and not after, and ends them in close().
+ */
+class HandleSpacersTest {
+
+    private static List<Thread> named(String prefix) {
+        List<Thread> found = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix) && t.isAlive()) {
+                found.add(t);
+            }
+        }
+        found.sort(Comparator.comparingLong(Thread::threadId));
+        return found;
+    }
+
+    @Test
+    void twoSpacersAreStartedBetweenEachPairOfLoopThreadsAndEndWithClose() throws Exception {
+        List<Thread> spacers;
+        try (WeftRuntime rt = WeftRuntime.builder().name("spaced").loops(3).build()) {
+            spacers = named("spaced-loop-spacer-");
+            assertEquals(4, spacers.size(), "two after loop 0, two after loop 1, none after the last: " + spacers);
+            long[] loopIds = rt.loops().stream().mapToLong(l -> l.thread().threadId()).toArray();
+            // Thread ids follow creation order: loop 0, its two spacers, loop 1, its two, loop 2.
+            for (int gap = 0; gap < 2; gap++) {
+                for (int j = 0; j < 2; j++) {
+                    Thread s = spacers.get(gap * 2 + j);
+                    assertEquals("spaced-loop-spacer-" + gap + "-" + j, s.getName());
+                    assertTrue(loopIds[gap] < s.threadId() && s.threadId() < loopIds[gap + 1],
+                            s.getName() + " must start after loop " + gap + " and before loop " + (gap + 1));
+                    assertTrue(s.isDaemon(), s.getName() + " must not keep the JVM alive");
+                }
+            }
+            // An interrupt does not end a spacer: it must keep its handles while the loops run.
+            spacers.get(0).interrupt();
+            Thread.sleep(50);
+            assertTrue(spacers.get(0).isAlive(), "a spacer ended on an interrupt");
+        }
+        for (Thread s : spacers) {
+            assertTrue(!s.isAlive(), s.getName() + " still alive after close()");
+        }
+    }
+
+    @Test
+    void oneLoopHasNoNeighbourAndGetsNoSpacer() {
+        try (WeftRuntime rt = WeftRuntime.builder().name("single").loops(1).build()) {
+            assertEquals(List.of(), named("single-loop-spacer-"));
+        }
+    }
+
+    @Test
+    void thePropertySetsTheNumberAndRefusesWhatIsNotACount() {
+        String old = System.getProperty(HandleSpacers.PROPERTY);
+        try {
+            System.setProperty(HandleSpacers.PROPERTY, "0");
+            try (WeftRuntime rt = WeftRuntime.builder().name("unspaced").loops(2).build()) {
+                assertEquals(List.of(), named("unspaced-loop-spacer-"));
+            }
+            System.setProperty(HandleSpacers.PROPERTY, "3");
+            try (WeftRuntime rt = WeftRuntime.builder().name("threespaced").loops(2).build()) {
+                assertEquals(3, named("threespaced-loop-spacer-").size());
+            }
+            for (String bad : List.of("-1", "two")) {
+                System.setProperty(HandleSpacers.PROPERTY, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> WeftRuntime.builder().name("badspaced").loops(2).build());
+                assertTrue(e.getMessage().contains(HandleSpacers.PROPERTY) && e.getMessage().contains(bad), e.getMessage());
+                assertEquals(List.of(), named("badspaced-loop"), "a refused build must leave no thread behind");
+            }
+        } finally {
+            if (old == null) {
+                System.clearProperty(HandleSpacers.PROPERTY);
+            } else {
+                System.setProperty(HandleSpacers.PROPERTY, old);
+            }
+        }
+    }
+}
