@@ -132,6 +132,14 @@ final class FloorVt extends Workload {
             c.stop();
         }
         spacers.release();
+        for (Thread t : spacers.threads()) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         super.close();
     }
 

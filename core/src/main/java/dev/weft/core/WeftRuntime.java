@@ -66,6 +66,13 @@ public final class WeftRuntime implements AutoCloseable {
      * an ISO-8601 duration ({@code PT0.25S}); {@code 0} turns the detector off (for a debugger).
      */
     public static final String BLOCKED_LOOP_THRESHOLD_PROPERTY = "weft.blockedLoop.threshold";
+    /**
+     * Tunable: how many idle spacer threads a runtime with more than one loop starts after each loop
+     * thread but the last (default 2; {@code 0}: none), so that the JVM's per-thread handles of two
+     * loops, written on every virtual-thread mount, do not share a cache line. See the README's pitfall
+     * "Two loops writing one cache line".
+     */
+    public static final String LOOP_SPACERS_PROPERTY = "weft.loop.spacers";
 
     private final String name;
     private final Transport transport;
@@ -139,57 +146,60 @@ public final class WeftRuntime implements AutoCloseable {
         // Idle threads between loop threads keep two loops' JVM thread handles off one cache line
         // (written on every virtual-thread mount: see HandleSpacers).
         this.spacers = new HandleSpacers(loops.length > 1 ? spacing : 0);
-        for (Loop l : loops) {
-            if (l.index() > 0) {
-                spacers.startAfter(name + "-loop-spacer-" + (l.index() - 1));
+        try {
+            for (Loop l : loops) {
+                if (l.index() > 0) {
+                    spacers.startAfter(name + "-loop-spacer-" + (l.index() - 1));
+                }
+                try {
+                    // The loop's first task: a loop thread starts with an empty context, whatever the
+                    // thread that started it had in inheritable thread-locals (slf4j-api's BasicMDCAdapter).
+                    l.bindThread(l.eventLoop.submit(() -> {
+                        Contexts.clearThread();
+                        return Thread.currentThread();
+                    }).get(10, TimeUnit.SECONDS));
+                } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                    throw new IllegalStateException("event loop " + l.index() + " did not start", e);
+                }
             }
-            try {
-                // The loop's first task: a loop thread starts with an empty context, whatever the
-                // thread that started it had in inheritable thread-locals (slf4j-api's BasicMDCAdapter).
-                l.bindThread(l.eventLoop.submit(() -> {
-                    Contexts.clearThread();
-                    return Thread.currentThread();
-                }).get(10, TimeUnit.SECONDS));
-            } catch (InterruptedException | ExecutionException | TimeoutException e) {
-                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-                spacers.release();
-                throw new IllegalStateException("event loop " + l.index() + " did not start", e);
-            }
-        }
-        if (virtualTime != null) {
-            try {
+            if (virtualTime != null) {
                 virtualTime.attach(this);
-            } catch (IllegalStateException e) {
-                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-                spacers.release();
-                throw e;
             }
+            this.workerThreads = b.workerThreads;
+            this.workerQueueCapacity = b.workerQueueCapacity;
+            AtomicInteger workerIds = new AtomicInteger();
+            this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 30, TimeUnit.SECONDS,
+                    new ArrayBlockingQueue<>(workerQueueCapacity),
+                    r -> newWorker(r, name + "-worker-" + workerIds.getAndIncrement()),
+                    new ThreadPoolExecutor.AbortPolicy());
+            this.workers.allowCoreThreadTimeOut(true);
+            if (registry != null) {
+                registerMeters();
+                registerWorkerMeters();
+            }
+            this.blockedLoopThreshold = b.blockedLoopThreshold;
+            this.probes = registry != null ? new LoopProbe[loops.length] : null;
+            this.pinning = b.reportPinning ? startPinning(b.pinningThreshold) : null;
+            this.detector = blockedLoopThreshold.isZero() ? null
+                    : new BlockedLoopDetector(name, loops, blockedLoopThreshold, b.blockedLoopHandler);
+            if (registry != null) {
+                registerDiagnosticMeters(b.lagProbeInterval);
+            }
+            if (detector != null) {
+                detector.start();
+            }
+            log.debug("{} started: {} loops on {}, {} workers (queue {})", name, loops.length, transport,
+                    workerThreads, workerQueueCapacity);
+        } catch (Throwable t) { // leave nothing running behind a runtime that is never returned
+            spacers.release();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            if (registry != null) {
+                for (Meter m : meters) {
+                    registry.remove(m);
+                }
+            }
+            throw t;
         }
-        this.workerThreads = b.workerThreads;
-        this.workerQueueCapacity = b.workerQueueCapacity;
-        AtomicInteger workerIds = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(workerQueueCapacity),
-                r -> newWorker(r, name + "-worker-" + workerIds.getAndIncrement()),
-                new ThreadPoolExecutor.AbortPolicy());
-        this.workers.allowCoreThreadTimeOut(true);
-        if (registry != null) {
-            registerMeters();
-            registerWorkerMeters();
-        }
-        this.blockedLoopThreshold = b.blockedLoopThreshold;
-        this.probes = registry != null ? new LoopProbe[loops.length] : null;
-        this.pinning = b.reportPinning ? startPinning(b.pinningThreshold) : null;
-        this.detector = blockedLoopThreshold.isZero() ? null
-                : new BlockedLoopDetector(name, loops, blockedLoopThreshold, b.blockedLoopHandler);
-        if (registry != null) {
-            registerDiagnosticMeters(b.lagProbeInterval);
-        }
-        if (detector != null) {
-            detector.start();
-        }
-        log.debug("{} started: {} loops on {}, {} workers (queue {})", name, loops.length, transport,
-                workerThreads, workerQueueCapacity);
     }
 
     /** A worker thread, remembered so that close() can wait until it has really exited. */

@@ -1,10 +1,16 @@
 package dev.weft.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.conformance.Waits;
 import dev.weft.core.internal.HandleSpacers;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,12 +53,27 @@ class HandleSpacersTest {
             }
             // An interrupt does not end a spacer: it must keep its handles while the loops run.
             spacers.get(0).interrupt();
-            Thread.sleep(50);
-            assertTrue(spacers.get(0).isAlive(), "a spacer ended on an interrupt");
+            assertFalse(spacers.get(0).join(Duration.ofMillis(200)), "a spacer ended on an interrupt");
         }
         for (Thread s : spacers) {
-            assertTrue(!s.isAlive(), s.getName() + " still alive after close()");
+            assertFalse(s.isAlive(), s.getName() + " still alive after close()");
         }
+    }
+
+    @Test
+    void aBuildThatFailsAfterTheLoopsStartedLeavesNoThreadBehind() {
+        SimpleMeterRegistry refusing = new SimpleMeterRegistry();
+        refusing.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                throw new IllegalStateException("refused: " + id.getName());
+            }
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> WeftRuntime.builder().name("refused").loops(3).meterRegistry(refusing).build());
+        assertTrue(e.getMessage().startsWith("refused: "), e.getMessage());
+        // The loops and spacers had started (meters are registered after them): all must end.
+        Waits.awaitTrue(() -> named("refused-").isEmpty(), "threads left by a failed build: " + named("refused-"));
     }
 
     @Test
@@ -64,28 +85,28 @@ class HandleSpacersTest {
 
     @Test
     void thePropertySetsTheNumberAndRefusesWhatIsNotACount() {
-        String old = System.getProperty(HandleSpacers.PROPERTY);
+        String old = System.getProperty(WeftRuntime.LOOP_SPACERS_PROPERTY);
         try {
-            System.setProperty(HandleSpacers.PROPERTY, "0");
+            System.setProperty(WeftRuntime.LOOP_SPACERS_PROPERTY, "0");
             try (WeftRuntime rt = WeftRuntime.builder().name("unspaced").loops(2).build()) {
                 assertEquals(List.of(), named("unspaced-loop-spacer-"));
             }
-            System.setProperty(HandleSpacers.PROPERTY, "3");
+            System.setProperty(WeftRuntime.LOOP_SPACERS_PROPERTY, "3");
             try (WeftRuntime rt = WeftRuntime.builder().name("threespaced").loops(2).build()) {
                 assertEquals(3, named("threespaced-loop-spacer-").size());
             }
             for (String bad : List.of("-1", "two")) {
-                System.setProperty(HandleSpacers.PROPERTY, bad);
+                System.setProperty(WeftRuntime.LOOP_SPACERS_PROPERTY, bad);
                 IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                         () -> WeftRuntime.builder().name("badspaced").loops(2).build());
-                assertTrue(e.getMessage().contains(HandleSpacers.PROPERTY) && e.getMessage().contains(bad), e.getMessage());
+                assertTrue(e.getMessage().contains(WeftRuntime.LOOP_SPACERS_PROPERTY) && e.getMessage().contains(bad), e.getMessage());
                 assertEquals(List.of(), named("badspaced-loop"), "a refused build must leave no thread behind");
             }
         } finally {
             if (old == null) {
-                System.clearProperty(HandleSpacers.PROPERTY);
+                System.clearProperty(WeftRuntime.LOOP_SPACERS_PROPERTY);
             } else {
-                System.setProperty(HandleSpacers.PROPERTY, old);
+                System.setProperty(WeftRuntime.LOOP_SPACERS_PROPERTY, old);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.weft.core.internal;
 
+import dev.weft.core.WeftRuntime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -20,17 +21,19 @@ import java.util.concurrent.CountDownLatch;
  * JVMs, one carrier each, did not slow each other at all.
  *
  * <p>Started right after a loop, {@code perGap} spacers take the next {@code 4 * perGap} handles;
- * two of them (64 bytes) are enough for no 64-byte line to hold handles of both neighbours, however
- * the table's blocks are aligned. A spacer waits on a latch until {@link #release} and runs nothing
- * else; it inherits no thread-locals and asks for a small stack.
+ * two of them (8 handles, 64 bytes) are enough for no 64-byte line to hold handles of both neighbours,
+ * however the table's blocks are aligned. That holds when the table hands out its slots in order, as
+ * it does while it has no holes: it gives each new handle the lowest free slot of the first block
+ * that has one, so slots freed by threads that have ended (an earlier runtime's, idle workers timed
+ * out, compiler threads) or taken by threads another thread starts at the same moment can still put
+ * two loops side by side. A best effort, then, that costs two parked threads per loop; measured, one,
+ * two and four spacers did equally well (results file, section 4). A spacer waits on a latch until
+ * {@link #release} and runs nothing else; it inherits no thread-locals and asks for a small stack.
  */
 public final class HandleSpacers {
 
-    /**
-     * Tunable: how many spacer threads to start after each loop thread but the last, when a runtime
-     * has more than one loop. Default {@value #DEFAULT}; {@code 0} starts none.
-     */
-    public static final String PROPERTY = "weft.loop.spacers";
+    /** {@code WeftRuntime.LOOP_SPACERS_PROPERTY}: spacers per gap between two loops (0: none). */
+    public static final String PROPERTY = WeftRuntime.LOOP_SPACERS_PROPERTY;
     /** Two spacers put 8 handles (64 bytes) between two loops' handles. */
     public static final int DEFAULT = 2;
     /** A hint: the JVM rounds it up to its minimum. A spacer only waits. */
@@ -45,10 +48,7 @@ public final class HandleSpacers {
      * @throws IllegalArgumentException if {@code perGap} is negative
      */
     public HandleSpacers(int perGap) {
-        if (perGap < 0) {
-            throw new IllegalArgumentException("loop spacers: " + perGap + " (expected 0 or more)");
-        }
-        this.perGap = perGap;
+        this.perGap = (int) Checks.notNegative(perGap, "loop spacers");
     }
 
     /**
@@ -63,12 +63,12 @@ public final class HandleSpacers {
         }
         int n;
         try {
-            n = Integer.parseInt(v.trim());
+            n = Integer.parseInt(v.strip());
         } catch (NumberFormatException e) {
-            n = -1;
+            throw new IllegalArgumentException(PROPERTY + ": " + v + " (expected: a whole number of threads >= 0)", e);
         }
         if (n < 0) {
-            throw new IllegalArgumentException("-D" + PROPERTY + "=" + v + ": expected a whole number of threads, 0 or more");
+            throw new IllegalArgumentException(PROPERTY + ": " + v + " (expected: a whole number of threads >= 0)");
         }
         return n;
     }
