@@ -10,16 +10,25 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Counters of the coroutines of one facade homed on one loop (whatever carries them), and their meters.
  *
- * <p>The two loop-confined counters are written on every resume, by one loop each: they sit between
- * 128 bytes of padding (the superclasses below), so that no other loop's counters and nothing another
- * loop reads on its own resumes (this facade, the array of counters) share their cache line. Without
- * it, with two loops, the counters of loop 0 were allocated in the line of the array that loop 1
- * reads on each resume, and a collection could copy both loops' counters next to each other: the
- * resume path's loads then waited for the line to come back from the other core, and two loops took
- * up to twice the CPU of one for the same work (bench/results/2026-11-30/loops-false-sharing.txt).
- * Superclass fields are laid out before a subclass's, so the order below is the order in memory.
+ * <p>The two loop-confined counters are written on every resume, by one loop each: 64 bytes of
+ * padding on each side keep them alone in their cache line, so that nothing another loop touches on
+ * its own resumes (the other loop's counters, the array of counters, the facade) can share it. Without
+ * it, with two loops, the counters of loop 0 were allocated in the line of the array that loop 1 reads
+ * on each resume, and a collection can copy two loops' counters side by side: the resume path then
+ * waited for the line to come back from the other core, and two loops took up to twice the CPU of one
+ * for the same work (bench/results/2026-11-30/loops-false-sharing.txt, sections 6 and 7). HotSpot lays
+ * out fields of one size in declaration order, longs before references; LoopCountersLayoutTest checks
+ * the real offsets, so a JVM that orders them otherwise fails the build instead of sharing the line.
  */
-final class LoopCounters extends LoopCountersPadAfter {
+final class LoopCounters {
+    @SuppressWarnings("unused")
+    private long p0, p1, p2, p3, p4, p5, p6, p7;
+    /** Loop-confined: resumes on the loop's own thread (LOOP_AFFINE), plain fields. */
+    long resumes;
+    long parks;
+    @SuppressWarnings("unused")
+    private long q0, q1, q2, q3, q4, q5, q6, q7;
+
     /** Written from any thread (launches, default-scheduler resumes, yields): adders. */
     final LongAdder started = new LongAdder();
     final LongAdder completed = new LongAdder();
@@ -27,6 +36,7 @@ final class LoopCounters extends LoopCountersPadAfter {
     final LongAdder parksOffLoop = new LongAdder();
     final LongAdder yields = new LongAdder();
     final LongAdder unobservedFailures = new LongAdder();
+
     CoroutineStats snapshot() {
         long s = started.sum();
         long c = completed.sum();
@@ -52,20 +62,4 @@ final class LoopCounters extends LoopCountersPadAfter {
         }
         Gauge.builder("weft.coroutines.live", live, AtomicInteger::get).tags(facade).register(r);
     }
-}
-
-/** 128 bytes before the loop-confined counters. */
-abstract class LoopCountersPadBefore {
-    long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
-}
-
-/** The loop-confined counters: resumes on the loop's own thread (LOOP_AFFINE), plain fields. */
-abstract class LoopCountersHot extends LoopCountersPadBefore {
-    long resumes;
-    long parks;
-}
-
-/** 128 bytes after them (the adjacent-line prefetcher moves lines in pairs). */
-abstract class LoopCountersPadAfter extends LoopCountersHot {
-    long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
 }

@@ -7,8 +7,8 @@ import org.openjdk.jol.info.ClassLayout;
 import org.openjdk.jol.info.FieldLayout;
 
 /**
- * The loop-confined counters, written on every resume by one loop, have 128 bytes of the object on
- * each side in this JVM's real layout: nothing else (another loop's counters, the array or facade
+ * The loop-confined counters, written on every resume by one loop, have 64 bytes of the object on
+ * each side in this JVM's real layout (the object header counts before them): nothing else (another loop's counters, the array or facade
  * another loop reads on its resumes) can share their cache line, wherever the allocator or a
  * collection puts the object.
  */
@@ -26,8 +26,8 @@ class LoopCountersLayoutTest {
             }
         }
         assertTrue(end > 0, "no resumes/parks field in\n" + layout.toPrintable());
-        assertTrue(first >= 128, "only " + first + " bytes before the counters:\n" + layout.toPrintable());
-        assertTrue(layout.instanceSize() - end >= 128,
+        assertTrue(first >= 64, "only " + first + " bytes before the counters:\n" + layout.toPrintable());
+        assertTrue(layout.instanceSize() - end >= 64,
                 "only " + (layout.instanceSize() - end) + " bytes after the counters:\n" + layout.toPrintable());
     }
 }
