@@ -81,11 +81,9 @@ final class FloorVt extends Workload {
         int n = rt.loops().size();
         carriers = new Carrier[BUILDER == null ? 0 : n];
         factories = new ThreadFactory[carriers.length];
-        spacers = new HandleSpacers(carriers.length > 1 ? HandleSpacers.configured() : 0);
+        spacers = HandleSpacers.between(carriers.length);
         for (int i = 0; i < carriers.length; i++) {
-            if (i > 0) {
-                spacers.startAfter("floor-vt-spacer-" + (i - 1));
-            }
+            spacers.beforeThread(i, "floor-vt-spacer");
             carriers[i] = new Carrier("floor-vt-carrier-" + i);
             try {
                 factories[i] = ((Thread.Builder.OfVirtual) BUILDER.invokeExact((Executor) carriers[i])).factory();

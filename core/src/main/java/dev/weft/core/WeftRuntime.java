@@ -120,7 +120,10 @@ public final class WeftRuntime implements AutoCloseable {
         this.coroutineScheduler = b.coroutineScheduler;
         this.registry = b.registry;
         this.virtualTime = b.virtualTime;
-        int spacing = HandleSpacers.configured(); // a bad value is refused before anything is started
+        // Idle threads between loop threads keep two loops' JVM thread handles off one cache line
+        // (written on every virtual-thread mount: see HandleSpacers). A bad setting is refused here,
+        // before anything is started.
+        this.spacers = HandleSpacers.between(b.loops);
         IoHandlerFactory netty = transport == Transport.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         List<LoopIoHandler> handlers = new ArrayList<>();
         IoHandlerFactory io = executor -> {
@@ -143,14 +146,9 @@ public final class WeftRuntime implements AutoCloseable {
             }
         }
         this.loopList = List.of(loops);
-        // Idle threads between loop threads keep two loops' JVM thread handles off one cache line
-        // (written on every virtual-thread mount: see HandleSpacers).
-        this.spacers = new HandleSpacers(loops.length > 1 ? spacing : 0);
         try {
             for (Loop l : loops) {
-                if (l.index() > 0) {
-                    spacers.startAfter(name + "-loop-spacer-" + (l.index() - 1));
-                }
+                spacers.beforeThread(l.index(), name + "-loop-spacer");
                 try {
                     // The loop's first task: a loop thread starts with an empty context, whatever the
                     // thread that started it had in inheritable thread-locals (slf4j-api's BasicMDCAdapter).
@@ -464,7 +462,7 @@ public final class WeftRuntime implements AutoCloseable {
                             l.index(), t.getName(), closeTimeout);
                 }
             }
-            spacers.release(); // the loops have ended: their neighbours' handles no longer matter
+            spacers.release(); // after the loops' joins: their neighbours' handles no longer matter
             for (Thread t : spacers.threads()) {
                 interrupts.join(t, remaining(deadline) + TimeUnit.SECONDS.toNanos(1));
             }

@@ -43,12 +43,8 @@ public final class HandleSpacers {
     private final CountDownLatch released = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
 
-    /**
-     * @param perGap spacers per {@link #startAfter} call, {@code >= 0}
-     * @throws IllegalArgumentException if {@code perGap} is negative
-     */
-    public HandleSpacers(int perGap) {
-        this.perGap = (int) Checks.notNegative(perGap, "loop spacers");
+    private HandleSpacers(int perGap) {
+        this.perGap = perGap; // from configured(): never negative
     }
 
     /**
@@ -56,7 +52,7 @@ public final class HandleSpacers {
      *
      * @throws IllegalArgumentException if the property is set to anything but a whole number {@code >= 0}
      */
-    public static int configured() {
+    static int configured() {
         String v = System.getProperty(PROPERTY);
         if (v == null) {
             return DEFAULT;
@@ -74,10 +70,28 @@ public final class HandleSpacers {
     }
 
     /**
-     * Starts this object's number of spacers now, named {@code prefix-0}, {@code prefix-1}, ...: call it
-     * on the thread that starts the loops, right after one has started and before the next is.
+     * Spacers for {@code threads} threads started one after another (loops, carriers): the configured
+     * number per gap ({@link #configured}), none when there is only one thread and so no gap.
+     *
+     * @throws IllegalArgumentException if the property is set to anything but a whole number {@code >= 0}
      */
-    public void startAfter(String prefix) {
+    public static HandleSpacers between(int threads) {
+        int perGap = configured(); // read even for one thread: a bad value is refused either way
+        return new HandleSpacers(threads > 1 ? perGap : 0);
+    }
+
+    /**
+     * Call right before starting thread {@code index} of the row: starts the spacers of the gap after
+     * thread {@code index - 1}, named {@code prefix-<index - 1>-0}, {@code -1}, ... (none before the first).
+     */
+    public void beforeThread(int index, String prefix) {
+        if (index > 0) {
+            startAfter(prefix + "-" + (index - 1));
+        }
+    }
+
+    /** Starts this object's number of spacers now, named {@code prefix-0}, {@code prefix-1}, ... */
+    private void startAfter(String prefix) {
         for (int i = 0; i < perGap; i++) {
             Thread t = new Thread(null, this::idle, prefix + "-" + i, STACK_BYTES, false);
             t.setDaemon(true);
