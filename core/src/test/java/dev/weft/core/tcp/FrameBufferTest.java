@@ -1,6 +1,7 @@
 package dev.weft.core.tcp;
 
 import static dev.weft.conformance.Waits.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -8,6 +9,7 @@ import dev.weft.core.Op;
 import dev.weft.core.WeftRuntime;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +97,7 @@ class FrameBufferTest {
                             whole.release();
                             yield slice;
                         }
-                        default -> c.frameBuffer(length).order(java.nio.ByteOrder.LITTLE_ENDIAN).writeBytes(bytes);
+                        default -> c.frameBuffer(length).order(ByteOrder.LITTLE_ENDIAN).writeBytes(bytes);
                     };
                     sent.add(bytes);
                     replies.add(c.request(b, null));
@@ -106,7 +108,7 @@ class FrameBufferTest {
                 try {
                     byte[] got = new byte[r.readableBytes()];
                     r.getBytes(r.readerIndex(), got);
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(sent.get(i), got,
+                    assertArrayEquals(sent.get(i), got,
                             "frame " + i + " (length " + sent.get(i).length + ", kind " + i % 4 + ")");
                 } finally {
                     r.release();
