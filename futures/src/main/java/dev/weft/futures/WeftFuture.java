@@ -476,14 +476,36 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
      * pass it on from {@code whenComplete} (a {@link CompletionException} unwrapped to its cause). For
      * a cancelled future whose promise already ended (a combinator's loser, cancelled by the promise
      * itself) the failure reaches nobody: a stackless stand-in loses the race as the real one would.
+     *
+     * <p>The outcome is read in two steps (its state, then the value or failure), and an
+     * {@link #obtrudeValue}/{@link #obtrudeException} from another thread can replace it in between:
+     * the second read then throws {@link IllegalStateException}, and the outcome is read again, so
+     * {@code p} always gets one (the replacement), never nothing.
      */
     @SuppressWarnings("unchecked")
     private void tell(Promise<?> p) {
         Promise<T> mine = (Promise<T>) p;
-        switch (state()) {
-            case SUCCESS -> mine.succeed(resultNow());
-            case FAILED -> mine.failWith(exceptionNow()); // exceptionNow unwraps as Completer does
-            default -> mine.failWith(mine.isDone() ? LOST : cancellation());
+        T value = null;
+        Throwable failure;
+        while (true) {
+            try {
+                switch (state()) {
+                    case SUCCESS -> {
+                        value = resultNow();
+                        failure = null;
+                    }
+                    case FAILED -> failure = exceptionNow(); // exceptionNow unwraps as Completer does
+                    default -> failure = mine.isDone() ? LOST : cancellation();
+                }
+                break;
+            } catch (IllegalStateException overwritten) {
+                // obtruded between state() and the read: read the new outcome
+            }
+        }
+        if (failure == null) {
+            mine.succeed(value);
+        } else {
+            mine.failWith(failure);
         }
     }
 

@@ -159,4 +159,45 @@ class CombinatorBridgeTest {
             assertEquals(5, all.get(WAIT_S, TimeUnit.SECONDS));
         }
     }
+
+    /**
+     * A done future's outcome is read in two steps when the combinator is told; an
+     * {@code obtrudeException} from another thread between them used to make the second read throw,
+     * and the combinator was never told (it hung). Here the obtrusion lands exactly there, every time.
+     */
+    @Test
+    void anOutcomeObtrudedWhileTheCombinatorIsToldReachesIt() throws Exception {
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
+            Futures fu = Futures.of(rt).on(rt.loop(0));
+            IllegalStateException replacement = new IllegalStateException("obtruded");
+            ObtrudedOnRead f = new ObtrudedOnRead(rt, replacement);
+            f.complete(1);
+            f.armed = true;
+            WeftFuture<List<Integer>> all = fu.all(List.of(f));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> all.get(WAIT_S, TimeUnit.SECONDS));
+            assertSame(replacement, e.getCause(), "the combinator did not get the replacement outcome");
+            assertFalse(f.armed, "the outcome was not replaced while the combinator was told");
+        }
+    }
+
+    /** Replaces its own outcome with a failure right after the first {@code state()} read once armed. */
+    private static final class ObtrudedOnRead extends WeftFuture<Integer> {
+        private final Throwable replacement;
+        volatile boolean armed;
+
+        ObtrudedOnRead(WeftRuntime rt, Throwable replacement) {
+            super(rt.loop(0));
+            this.replacement = replacement;
+        }
+
+        @Override
+        public State state() {
+            State s = super.state();
+            if (armed) {
+                armed = false;
+                obtrudeException(replacement);
+            }
+            return s;
+        }
+    }
 }
