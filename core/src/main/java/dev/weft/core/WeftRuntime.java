@@ -146,6 +146,7 @@ public final class WeftRuntime implements AutoCloseable {
             }
         }
         this.loopList = List.of(loops);
+        PinningMonitor startedPinning = null; // for the catch below, which cannot read the final field
         try {
             for (Loop l : loops) {
                 spacers.beforeThread(l.index(), name + "-loop-spacer");
@@ -177,7 +178,8 @@ public final class WeftRuntime implements AutoCloseable {
             }
             this.blockedLoopThreshold = b.blockedLoopThreshold;
             this.probes = registry != null ? new LoopProbe[loops.length] : null;
-            this.pinning = b.reportPinning ? startPinning(b.pinningThreshold) : null;
+            startedPinning = b.reportPinning ? startPinning(b.pinningThreshold) : null;
+            this.pinning = startedPinning;
             this.detector = blockedLoopThreshold.isZero() ? null
                     : new BlockedLoopDetector(name, loops, blockedLoopThreshold, b.blockedLoopHandler);
             if (registry != null) {
@@ -189,6 +191,9 @@ public final class WeftRuntime implements AutoCloseable {
             log.debug("{} started: {} loops on {}, {} workers (queue {})", name, loops.length, transport,
                     workerThreads, workerQueueCapacity);
         } catch (Throwable t) { // leave nothing running behind a runtime that is never returned
+            if (startedPinning != null) {
+                startedPinning.close(); // its JFR stream runs a thread of its own
+            }
             spacers.release();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             if (registry != null) {

@@ -1,15 +1,20 @@
 package dev.weft.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.weft.conformance.Waits;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The diagnostics' meters move when their event happens: loop lag, utilisation, pinned virtual threads. */
@@ -74,6 +79,33 @@ class LoopDiagnosticsMetersTest {
             rt.close();
         }
         assertTrue(registry.find("weft.coroutines.pinned").meters().isEmpty(), "close() removes the meters");
+    }
+
+    @Test
+    void aBuildThatFailsAfterThePinningStreamStartedStopsIt() {
+        SimpleMeterRegistry refusing = new SimpleMeterRegistry();
+        refusing.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                if (id.getName().equals("weft.loop.lag")) { // registered after the pinning stream started
+                    throw new IllegalStateException("refused: " + id.getName());
+                }
+                return id;
+            }
+        });
+        Set<String> before = jfrStreamThreads();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> WeftRuntime.builder()
+                .loops(1).name("pinfail").meterRegistry(refusing).reportPinning(true).build());
+        assertEquals("refused: weft.loop.lag", e.getMessage());
+        // Each JFR stream runs on a thread of its own, numbered: the failed build's must end.
+        Waits.awaitTrue(() -> before.containsAll(jfrStreamThreads()),
+                "the failed build left its JFR pinning stream running: " + jfrStreamThreads() + ", before: " + before);
+        assertTrue(refusing.getMeters().isEmpty(), "the failed build left meters: " + refusing.getMeters());
+    }
+
+    private static Set<String> jfrStreamThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("JFR Event Stream")).collect(Collectors.toSet());
     }
 
     /** A virtual thread that sleeps in a class initialiser pins its carrier (a native frame on its stack). */
