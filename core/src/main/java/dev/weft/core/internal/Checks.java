@@ -24,7 +24,7 @@ public final class Checks {
     /**
      * {@code value}, checked to be non-null. On every operation's path, so it allocates nothing: a
      * message supplier would be a capturing lambda, made per call wherever the JIT does not inline it
-     * (it did not, in a coroutine's tick: 16 bytes and about 4 ns per call).
+     * (in one compiled shape of a coroutine's tick it was not: about 4 ns per call).
      */
     public static <T> T notNull(T value, String name) {
         if (value == null) {
