@@ -488,8 +488,12 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
         T value = null;
         Throwable failure;
         while (true) {
+            State s = state();
+            if (s == State.RUNNING) { // every caller runs after this future completed, and obtrude never undoes that
+                throw new IllegalStateException("told while pending: " + this);
+            }
             try {
-                switch (state()) {
+                switch (s) {
                     case SUCCESS -> {
                         value = resultNow();
                         failure = null;
@@ -499,7 +503,7 @@ public class WeftFuture<T> extends CompletableFuture<T> implements OpListener<T>
                 }
                 break;
             } catch (IllegalStateException overwritten) {
-                // obtruded between state() and the read: read the new outcome
+                // obtruded between state() and the read (done all along): read the new outcome
             }
         }
         if (failure == null) {

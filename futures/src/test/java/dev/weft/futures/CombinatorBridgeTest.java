@@ -162,21 +162,33 @@ class CombinatorBridgeTest {
 
     /**
      * A done future's outcome is read in two steps when the combinator is told; an
-     * {@code obtrudeException} from another thread between them used to make the second read throw,
-     * and the combinator was never told (it hung). Here the obtrusion lands exactly there, every time.
+     * {@code obtrudeException} from another thread between them made the second read throw
+     * {@link IllegalStateException}: out of {@code all()} itself for a future already done, and out of
+     * the completing call for one completed later, whose combinator was then never told (it hung).
+     * Here the obtrusion lands exactly there, every time, on both paths.
      */
     @Test
     void anOutcomeObtrudedWhileTheCombinatorIsToldReachesIt() throws Exception {
         try (WeftRuntime rt = WeftRuntime.builder().loops(1).build()) {
             Futures fu = Futures.of(rt).on(rt.loop(0));
+            // Done before the combinator follows it: told at once (relayTo).
             IllegalStateException replacement = new IllegalStateException("obtruded");
-            ObtrudedOnRead f = new ObtrudedOnRead(rt, replacement);
-            f.complete(1);
-            f.armed = true;
-            WeftFuture<List<Integer>> all = fu.all(List.of(f));
+            ObtrudedOnRead done = new ObtrudedOnRead(rt, replacement);
+            done.complete(1);
+            done.armed = true;
+            WeftFuture<List<Integer>> all = fu.all(List.of(done));
             ExecutionException e = assertThrows(ExecutionException.class, () -> all.get(WAIT_S, TimeUnit.SECONDS));
             assertSame(replacement, e.getCause(), "the combinator did not get the replacement outcome");
-            assertFalse(f.armed, "the outcome was not replaced while the combinator was told");
+            assertFalse(done.armed, "the outcome was not replaced while the combinator was told");
+            // Completed while the combinator waits in its slot: told by the completing call (fireNext).
+            IllegalStateException later = new IllegalStateException("obtruded later");
+            ObtrudedOnRead pending = new ObtrudedOnRead(rt, later);
+            WeftFuture<List<Integer>> waiting = fu.all(List.of(pending));
+            pending.armed = true;
+            pending.complete(2);
+            e = assertThrows(ExecutionException.class, () -> waiting.get(WAIT_S, TimeUnit.SECONDS));
+            assertSame(later, e.getCause(), "the waiting combinator did not get the replacement outcome");
+            assertFalse(pending.armed, "the outcome was not replaced while the waiting combinator was told");
         }
     }
 
