@@ -46,10 +46,15 @@ final class PinningMonitor {
             perLoop[i] = new LongAdder();
         }
         this.stream = new RecordingStream();
-        stream.enable(EVENT).withThreshold(threshold).withStackTrace();
-        stream.onEvent(EVENT, this::onPinned);
-        stream.setReuse(false);
-        stream.startAsync();
+        try {
+            stream.enable(EVENT).withThreshold(threshold).withStackTrace();
+            stream.onEvent(EVENT, this::onPinned);
+            stream.setReuse(false);
+            stream.startAsync();
+        } catch (RuntimeException | Error e) { // a stream that could not start is not left open
+            stream.close();
+            throw e;
+        }
     }
 
     /** Pinned virtual threads carried by loop {@code index}. */

@@ -192,7 +192,11 @@ public final class WeftRuntime implements AutoCloseable {
                     workerThreads, workerQueueCapacity);
         } catch (Throwable t) { // leave nothing running behind a runtime that is never returned
             if (startedPinning != null) {
-                startedPinning.close(); // its JFR stream runs a thread of its own
+                try {
+                    startedPinning.close(); // its JFR stream runs a thread of its own
+                } catch (Throwable c) {
+                    t.addSuppressed(c); // the build's own failure is the one to throw; the rest still runs
+                }
             }
             spacers.release();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);

@@ -1,6 +1,7 @@
 package dev.weft.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -83,20 +85,26 @@ class LoopDiagnosticsMetersTest {
 
     @Test
     void aBuildThatFailsAfterThePinningStreamStartedStopsIt() {
+        Set<String> before = jfrStreamThreads();
+        AtomicReference<Set<String>> atFailure = new AtomicReference<>(Set.of());
         SimpleMeterRegistry refusing = new SimpleMeterRegistry();
         refusing.config().meterFilter(new MeterFilter() {
             @Override
             public Meter.Id map(Meter.Id id) {
                 if (id.getName().equals("weft.loop.lag")) { // registered after the pinning stream started
+                    atFailure.set(jfrStreamThreads());
                     throw new IllegalStateException("refused: " + id.getName());
                 }
                 return id;
             }
         });
-        Set<String> before = jfrStreamThreads();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> WeftRuntime.builder()
                 .loops(1).name("pinfail").meterRegistry(refusing).reportPinning(true).build());
         assertEquals("refused: weft.loop.lag", e.getMessage());
+        // Else the test would pass without testing anything (a JVM without JFR streaming, a renamed
+        // thread, or the meter registered before the stream starts).
+        assertFalse(before.containsAll(atFailure.get()),
+                "no new JFR stream thread was running when the build failed: " + atFailure.get() + ", before: " + before);
         // Each JFR stream runs on a thread of its own, numbered: the failed build's must end.
         Waits.awaitTrue(() -> before.containsAll(jfrStreamThreads()),
                 "the failed build left its JFR pinning stream running: " + jfrStreamThreads() + ", before: " + before);
