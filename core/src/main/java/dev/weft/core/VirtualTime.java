@@ -236,6 +236,19 @@ public final class VirtualTime {
         }
     }
 
+    /**
+     * A build of {@code rt} failed after {@link #attach}: this clock drives nothing again, so the
+     * caller can hand it to its next build. Nothing of a runtime that was never returned can have
+     * armed a timer on it. Does nothing if it drives another runtime (the failure was its refusal).
+     */
+    void detach(WeftRuntime rt) {
+        synchronized (lock) {
+            if (runtime == rt) {
+                runtime = null;
+            }
+        }
+    }
+
     /** Loop.armTimer under virtual time: any thread. */
     ScheduledFuture<?> arm(Loop loop, long delayNanos, Runnable task) {
         synchronized (lock) {

@@ -198,6 +198,9 @@ public final class WeftRuntime implements AutoCloseable {
                     t.addSuppressed(c); // the build's own failure is the one to throw; the rest still runs
                 }
             }
+            if (virtualTime != null) {
+                virtualTime.detach(this); // the caller may give the clock to its next build
+            }
             spacers.release();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             if (registry != null) {

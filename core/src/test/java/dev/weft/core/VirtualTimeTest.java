@@ -12,6 +12,9 @@ import dev.weft.conformance.RawSocket;
 import dev.weft.conformance.Waits;
 import dev.weft.core.tcp.TcpOptions;
 import dev.weft.core.tcp.TcpServer;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -124,6 +127,27 @@ class VirtualTimeTest {
         assertEquals(0, fired.get(), "a timer fired after close");
         assertEquals(Duration.ofSeconds(2), vt.now());
         assertInstanceOf(RuntimeClosedException.class, assertThrows(Exception.class, () -> await(op)).getCause());
+    }
+
+    @Test
+    void aClockWhoseBuildFailedDrivesTheNextBuild() {
+        VirtualTime vt = VirtualTime.create();
+        SimpleMeterRegistry refusing = new SimpleMeterRegistry();
+        refusing.config().meterFilter(new MeterFilter() { // the first meter fails the build, after attach
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                throw new IllegalStateException("refused: " + id.getName());
+            }
+        });
+        IllegalStateException failed = assertThrows(IllegalStateException.class,
+                () -> WeftRuntime.builder().loops(1).virtualTime(vt).meterRegistry(refusing).build());
+        assertTrue(failed.getMessage().startsWith("refused: "), failed.getMessage());
+        try (WeftRuntime rt = WeftRuntime.builder().loops(1).virtualTime(vt).build()) {
+            Op<Void> delay = rt.loop(0).delay(Duration.ofSeconds(1), null);
+            vt.advanceBy(Duration.ofSeconds(1));
+            assertTrue(delay.isDone() && !delay.isFailed() && !delay.isCancelled(),
+                    "the clock does not drive the runtime built after the failed one: " + delay);
+        }
     }
 
     @Test
