@@ -33,9 +33,9 @@ import java.util.concurrent.CountDownLatch;
 public final class HandleSpacers {
 
     /** {@code WeftRuntime.LOOP_SPACERS_PROPERTY}: spacers per gap between two loops (0: none). */
-    public static final String PROPERTY = WeftRuntime.LOOP_SPACERS_PROPERTY;
+    private static final String PROPERTY = WeftRuntime.LOOP_SPACERS_PROPERTY;
     /** Two spacers put 8 handles (64 bytes) between two loops' handles. */
-    public static final int DEFAULT = 2;
+    private static final int DEFAULT = 2;
     /** A hint: the JVM rounds it up to its minimum. A spacer only waits. */
     private static final long STACK_BYTES = 64 * 1024;
 
@@ -48,7 +48,7 @@ public final class HandleSpacers {
     }
 
     /**
-     * The number the {@value #PROPERTY} system property asks for, else {@value #DEFAULT}.
+     * The number the {@code weft.loop.spacers} system property asks for, else 2.
      *
      * @throws IllegalArgumentException if the property is set to anything but a whole number {@code >= 0}
      */
